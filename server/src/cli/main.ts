@@ -1,3 +1,80 @@
-export async function main(_argv: string[]): Promise<number> {
-  return 0;
+import { Command, CommanderError, Option } from 'commander';
+import { runCheck } from './check';
+import { runFmt } from './fmt';
+
+/** Exit codes of every command (architecture.md): 0 ok, 1 findings, 2 usage or I/O error. */
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const stdio: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+/** Run the `vmsd` command line; resolves to the exit code (never calls process.exit). */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  let code = EXIT_OK;
+  const program = new Command('vmsd')
+    .description('Device state descriptions for QEMU live migration: check, format, encode, decode')
+    .version(readVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run `vmsd help` for the list of commands)');
+
+  program
+    .command('check')
+    .description('parse and check .vmsd files and folders; exit 1 when findings reach --fail-on')
+    .argument('[paths...]', 'files or folders (default: the current folder)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'lowest severity that fails').choices(['error', 'warning']).default('error'))
+    .option('--summary', 'print a table of the descriptions, devices and machine types found')
+    .action((paths: string[], opts: { format: 'text' | 'json'; failOn: 'error' | 'warning'; summary?: boolean }) => {
+      code = runCheck(paths.length ? paths : ['.'], opts, io);
+    });
+
+  program
+    .command('fmt')
+    .description('format .vmsd files canonically (in place); --check only reports files that would change')
+    .argument('<paths...>', 'files or folders')
+    .option('--check', 'do not write; exit 1 if any file is not formatted')
+    .action((paths: string[], opts: { check?: boolean }) => {
+      code = runFmt(paths, opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; everything else is a usage error.
+      return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    io.err(`vmsd: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_USAGE;
+  }
+  return code;
+}
+
+function readVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../../../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+if (require.main === module) {
+  // `vmsd … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  main(process.argv.slice(2)).then((c) => {
+    process.exitCode = c;
+  });
 }

@@ -1,0 +1,1356 @@
+import { CODES, Code } from '../diagnostics/codes';
+import { Diagnostic, Related } from '../diagnostics/diagnostic';
+import * as A from '../syntax/ast';
+import { SyntaxTree } from '../syntax/parser';
+import { closestMatches } from '../util/names';
+import { relativePath, resolveRelative } from '../util/uri';
+import { checkExpr, describeType, ExprEnv, ExprType, fits, NameTarget, Typed } from './expressions';
+import { computeLayouts } from './layout';
+import {
+  AnySym,
+  BodyModel,
+  CompatModel,
+  ConstSym,
+  DescriptionSym,
+  DeviceSym,
+  EnumMemberSym,
+  EnumSym,
+  FieldModel,
+  MachineSym,
+  PropertySym,
+  PropertyType,
+  SubsectionModel,
+  TopSym,
+  Value,
+} from './model';
+import { Count, FieldType, INT_RANGES, IntName, isIntName, isScalarName, SCALARS, WireType } from './types';
+
+/** A reference from source to a symbol, for navigation, rename and "unused". */
+export interface Reference {
+  uri: string;
+  range: A.Range;
+  sym: AnySym;
+}
+
+export interface FileInfo {
+  uri: string;
+  tree: SyntaxTree;
+  syms: TopSym[];
+  includes: Array<{ decl: A.IncludeDecl; target?: string }>;
+  /** Files whose declarations this file sees: itself and its include closure. */
+  visible: string[];
+}
+
+/** Everything the analysis knows; immutable once built. */
+export interface Analysis {
+  files: Map<string, FileInfo>;
+  diagnostics: Map<string, Diagnostic[]>;
+  /** Every resolved reference, by file. */
+  references: Map<string, Reference[]>;
+  /** Declarations by kind over the whole workspace. */
+  descriptions: DescriptionSym[];
+  enums: EnumSym[];
+  consts: ConstSym[];
+  devices: DeviceSym[];
+  machines: MachineSym[];
+}
+
+const ATTRIBUTES: Record<string, { args: 'none' | 'string' | 'optional-string' | 'int'; on: string[] }> = {
+  deprecated: { args: 'optional-string', on: ['*'] },
+  unstable: { args: 'none', on: ['*'] },
+  abstract: { args: 'none', on: ['Device'] },
+  member: { args: 'string', on: ['Field'] },
+  validate: { args: 'string', on: ['Field', 'Unused'] },
+  pre_load: { args: 'string', on: ['Vmstate', 'Subsection'] },
+  post_load: { args: 'string', on: ['Vmstate', 'Subsection'] },
+  pre_save: { args: 'string', on: ['Vmstate', 'Subsection'] },
+  post_save: { args: 'string', on: ['Vmstate', 'Subsection'] },
+  priority: { args: 'int', on: ['Vmstate'] },
+};
+
+const PROPERTY_SCALARS = ['bool', 'str', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64'];
+
+/** Counts may come from these field types only (QEMU's VARRAY_UINT8/16/32 and VARRAY_INT32). */
+const COUNT_TYPES = new Set(['u8', 'u16', 'u32', 'i32']);
+/** Buffer sizes are read as int32 whatever the macro (VMS_VBUFFER). */
+const BUFFER_SIZE_TYPES = new Set(['u8', 'u16', 'u32', 'i32', 'i8', 'i16']);
+
+export function analyze(trees: Map<string, SyntaxTree>): Analysis {
+  const b = new Builder(trees);
+  b.run();
+  return b.result;
+}
+
+class Builder {
+  readonly result: Analysis = {
+    files: new Map(),
+    diagnostics: new Map(),
+    references: new Map(),
+    descriptions: [],
+    enums: [],
+    consts: [],
+    devices: [],
+    machines: [],
+  };
+  /** name → declarations, over the whole workspace (for "declared in a file not included"). */
+  private readonly globalTypes = new Map<string, TopSym[]>();
+  private readonly globalDevices = new Map<string, DeviceSym[]>();
+  private readonly globalMachines = new Map<string, MachineSym[]>();
+  /** Per file: the visible declarations, by namespace. */
+  private readonly scopes = new Map<string, Scope>();
+  private readonly deferred: Array<() => void> = [];
+  private readonly constFile = new Map<ConstSym, string>();
+  private readonly used = new Set<AnySym>();
+
+  constructor(private readonly trees: Map<string, SyntaxTree>) {}
+
+  run(): void {
+    for (const [uri, tree] of this.trees) {
+      const diags: Diagnostic[] = tree.diagnostics.map((d) => ({ ...d, uri, related: d.related?.map((r) => ({ ...r, uri })) }));
+      this.result.diagnostics.set(uri, diags);
+      this.result.references.set(uri, []);
+      const info: FileInfo = { uri, tree, syms: [], includes: [], visible: [] };
+      this.result.files.set(uri, info);
+      this.collect(info);
+    }
+    this.resolveIncludes();
+    for (const info of this.result.files.values()) this.scopes.set(info.uri, this.buildScope(info));
+    for (const info of this.result.files.values()) this.checkDuplicates(info);
+
+    for (const c of this.result.consts) this.constValue(c);
+    for (const e of this.result.enums) this.resolveEnum(e);
+    for (const d of this.result.devices) this.resolveDevice(d);
+    for (const d of this.result.descriptions) this.buildDescription(d);
+    this.linkEmbeddings();
+    this.checkStructRecursion();
+    for (const run of this.deferred) run();
+    for (const m of this.result.machines) this.resolveMachine(m);
+    this.checkInheritanceCycles();
+    computeLayouts(this.result.descriptions);
+    this.checkWireNames();
+    this.checkUnused();
+    for (const list of this.result.diagnostics.values()) list.sort((a, b) => a.start - b.start || a.end - b.end);
+  }
+
+  // ---- reporting ----
+
+  private report(uri: string, code: Code, message: string, range: A.Range, extra: Partial<Diagnostic> = {}): void {
+    const list = this.result.diagnostics.get(uri);
+    if (!list) return;
+    list.push({ code, severity: CODES[code].severity, message, start: range.start, end: range.end, uri, ...extra });
+  }
+
+  private ref(uri: string, range: A.Range, sym: AnySym): void {
+    this.result.references.get(uri)?.push({ uri, range: { start: range.start, end: range.end }, sym });
+    this.used.add(sym);
+    if (sym.deprecated !== undefined && !('nameRange' in sym && sym.uri === uri && sym.nameRange.start === range.start)) {
+      const what = symLabel(sym);
+      this.report(uri, 'VL501', `${what} is deprecated${sym.deprecated ? `: ${sym.deprecated}` : ''}`, range, { tags: ['deprecated'] });
+    }
+  }
+
+  // ---- collection ----
+
+  private collect(info: FileInfo): void {
+    const uri = info.uri;
+    for (const item of info.tree.file.items) {
+      this.checkAttributes(uri, item);
+      switch (item.kind) {
+        case 'Include':
+          info.includes.push({ decl: item });
+          break;
+        case 'Const': {
+          if (!item.name) break;
+          const sym: ConstSym = { kind: 'const', name: item.name.text, uri, nameRange: item.name, decl: item, state: 'pending', ...lifecycle(item) };
+          this.constFile.set(sym, uri);
+          this.addTop(info, sym, this.globalTypes);
+          this.result.consts.push(sym);
+          break;
+        }
+        case 'Enum': {
+          if (!item.name) break;
+          const sym: EnumSym = { kind: 'enum', name: item.name.text, uri, nameRange: item.name, decl: item, base: 'u32', members: [], ...lifecycle(item) };
+          this.addTop(info, sym, this.globalTypes);
+          this.result.enums.push(sym);
+          break;
+        }
+        case 'Vmstate': {
+          if (!item.name) break;
+          const sym = {
+            kind: 'vmstate', name: item.name.text, uri, nameRange: item.name, decl: item,
+            devices: [], embeddedBy: [], ...lifecycle(item),
+          } as unknown as DescriptionSym;
+          this.addTop(info, sym, this.globalTypes);
+          this.result.descriptions.push(sym);
+          break;
+        }
+        case 'Device': {
+          if (!item.name) break;
+          const sym: DeviceSym = {
+            kind: 'device', name: item.name.text, uri, nameRange: item.name, decl: item, properties: [],
+            abstract: item.attributes.some((a) => a.name.text === 'abstract'), ...lifecycle(item),
+          };
+          this.addTop(info, sym, this.globalDevices);
+          this.result.devices.push(sym);
+          break;
+        }
+        case 'Machine': {
+          if (!item.name) break;
+          const sym: MachineSym = { kind: 'machine', name: item.name.value, uri, nameRange: item.name, decl: item, compat: [], ...lifecycle(item) };
+          this.addTop(info, sym, this.globalMachines);
+          this.result.machines.push(sym);
+          break;
+        }
+      }
+    }
+  }
+
+  private addTop<S extends TopSym>(info: FileInfo, sym: S, global: Map<string, S[]>): void {
+    info.syms.push(sym);
+    const list = global.get(sym.name);
+    if (list) list.push(sym);
+    else global.set(sym.name, [sym]);
+  }
+
+  private checkAttributes(uri: string, node: A.AnyDecl): void {
+    const seen = new Set<string>();
+    for (const attr of node.attributes) {
+      const name = attr.name.text;
+      const spec = ATTRIBUTES[name];
+      if (!spec) {
+        const sugg = closestMatches(name, Object.keys(ATTRIBUTES));
+        this.report(uri, 'VL111', `Unknown attribute \`@${name}\`${sugg.length ? `; did you mean \`@${sugg[0]}\`?` : ''}`, attr.name, {
+          data: { suggestions: sugg },
+        });
+        continue;
+      }
+      if (!spec.on.includes('*') && !spec.on.includes(node.kind)) {
+        this.report(uri, 'VL111', `\`@${name}\` does not apply to ${declKindLabel(node.kind)}`, attr);
+        continue;
+      }
+      if (seen.has(name)) this.report(uri, 'VL306', `\`@${name}\` is given twice`, attr);
+      seen.add(name);
+      const args = attr.args;
+      const ok =
+        spec.args === 'none'
+          ? args.length === 0
+          : spec.args === 'string'
+            ? args.length === 1 && args[0].kind === 'StringExpr'
+            : spec.args === 'optional-string'
+              ? args.length === 0 || (args.length === 1 && args[0].kind === 'StringExpr')
+              : args.length === 1 && args[0].kind === 'Int';
+      if (!ok) {
+        const want = spec.args === 'none' ? 'no arguments' : spec.args === 'int' ? 'one integer' : spec.args === 'string' ? 'one string' : 'an optional string';
+        this.report(uri, 'VL208', `\`@${name}\` takes ${want}`, attr.argsRange ?? attr);
+      }
+    }
+    // Nested declarations carry attributes too.
+    if (node.kind === 'Vmstate' || node.kind === 'Subsection') for (const it of node.body?.items ?? []) this.checkAttributes(uri, it);
+    if (node.kind === 'Enum') for (const m of node.members) this.checkAttributes(uri, m);
+    if (node.kind === 'Device') for (const it of node.body?.items ?? []) this.checkAttributes(uri, it);
+    if (node.kind === 'Machine') for (const it of node.body?.items ?? []) this.checkAttributes(uri, it);
+  }
+
+  // ---- includes and scopes ----
+
+  private resolveIncludes(): void {
+    for (const info of this.result.files.values()) {
+      for (const inc of info.includes) {
+        if (!inc.decl.path) continue;
+        const target = resolveRelative(info.uri, inc.decl.path.value);
+        if (this.result.files.has(target)) inc.target = target;
+        else this.report(info.uri, 'VL105', `Included file \`${inc.decl.path.value}\` not found`, inc.decl.path);
+      }
+    }
+    // Cycles: iterative DFS, reporting the include that closes each cycle.
+    const state = new Map<string, 0 | 1 | 2>();
+    for (const root of this.result.files.keys()) {
+      if (state.get(root)) continue;
+      const stack: Array<{ uri: string; next: number }> = [{ uri: root, next: 0 }];
+      state.set(root, 1);
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        const info = this.result.files.get(top.uri)!;
+        if (top.next >= info.includes.length) {
+          state.set(top.uri, 2);
+          stack.pop();
+          continue;
+        }
+        const inc = info.includes[top.next++];
+        if (!inc.target) continue;
+        const s = state.get(inc.target) ?? 0;
+        if (s === 1) {
+          const chain = stack.slice(stack.findIndex((f) => f.uri === inc.target)).map((f) => baseOf(f.uri));
+          this.report(info.uri, 'VL106', `Include cycle: ${[...chain, baseOf(inc.target)].join(' → ')}`, inc.decl.path ?? inc.decl);
+          inc.target = undefined; // break the cycle for the rest of the analysis
+        } else if (s === 0) {
+          state.set(inc.target, 1);
+          stack.push({ uri: inc.target, next: 0 });
+        }
+      }
+    }
+  }
+
+  private buildScope(info: FileInfo): Scope {
+    const seen = new Set<string>([info.uri]);
+    const order = [info.uri];
+    for (let i = 0; i < order.length; i++) {
+      for (const inc of this.result.files.get(order[i])!.includes) {
+        if (inc.target && !seen.has(inc.target)) {
+          seen.add(inc.target);
+          order.push(inc.target);
+        }
+      }
+    }
+    info.visible = order;
+    const scope = new Scope();
+    for (const uri of order) for (const sym of this.result.files.get(uri)!.syms) scope.add(sym);
+    return scope;
+  }
+
+  private checkDuplicates(info: FileInfo): void {
+    const scope = this.scopes.get(info.uri)!;
+    for (const sym of info.syms) {
+      const same = scope.lookup(namespaceOf(sym), sym.name).filter((s) => s !== sym);
+      const first = same.find((s) => s.uri !== sym.uri || s.nameRange.start < sym.nameRange.start);
+      if (first) {
+        this.report(info.uri, 'VL101', `${capitalize(symLabel(sym))} is already declared`, sym.nameRange, {
+          related: [{ uri: first.uri, start: first.nameRange.start, end: first.nameRange.end, message: 'first declared here' }],
+        });
+      }
+    }
+  }
+
+  /** Look a name up in a namespace as seen from a file, reporting what goes wrong. */
+  private lookup<S extends TopSym>(uri: string, ns: Namespace, name: A.Name, what: string, accept?: (s: TopSym) => s is S): S | undefined {
+    const scope = this.scopes.get(uri)!;
+    const found = scope.lookup(ns, name.text);
+    if (found.length > 1 && new Set(found.map((f) => f.uri)).size > 1) {
+      this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((f) => baseOf(f.uri)))].join(', ')}`, name);
+    }
+    const sym = found[0];
+    if (sym) {
+      if (accept && !accept(sym)) {
+        this.report(uri, 'VL112', `\`${name.text}\` is ${symLabel(sym, false)}, not ${what}`, name);
+        return undefined;
+      }
+      this.ref(uri, name, sym);
+      return sym as S;
+    }
+    const global = (ns === 'types' ? this.globalTypes : ns === 'devices' ? this.globalDevices : this.globalMachines).get(name.text);
+    const elsewhere = global?.find((s) => !accept || accept(s));
+    if (elsewhere) {
+      const rel = relativePath(uri, elsewhere.uri);
+      this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseOf(elsewhere.uri)}, which this file does not include; add \`include "${rel}"\``, name, {
+        data: { include: rel },
+      });
+      return undefined;
+    }
+    const candidates = scope.names(ns, accept);
+    if (ns === 'types') for (const s of Object.keys(SCALARS)) candidates.push(s);
+    const sugg = closestMatches(name.text, candidates);
+    let msg = `Unknown ${what} \`${name.text}\``;
+    if (sugg.length) msg += `; did you mean \`${sugg[0]}\`?`;
+    this.report(uri, 'VL100', msg, name, { data: { suggestions: sugg, kind: what } });
+    return undefined;
+  }
+
+  // ---- constants and enums ----
+
+  private constValue(c: ConstSym): Value | undefined {
+    if (c.state === 'done') return c.value;
+    const uri = c.uri;
+    if (c.state === 'evaluating') {
+      this.report(uri, 'VL207', `Constant \`${c.name}\` depends on itself`, c.nameRange);
+      c.state = 'done';
+      return undefined;
+    }
+    c.state = 'evaluating';
+    let type: IntName | undefined;
+    if (c.decl.type) {
+      if (isIntName(c.decl.type.text)) type = c.decl.type.text;
+      else this.report(uri, 'VL200', `A constant's type must be an integer type (u8 … i64), not \`${c.decl.type.text}\``, c.decl.type);
+    }
+    c.type = type;
+    let value: Value | undefined;
+    if (c.decl.value) {
+      const t = checkExpr(c.decl.value, this.constEnv(uri));
+      if (t.type.kind !== 'error') {
+        if (t.value === undefined) this.report(uri, 'VL205', 'The value of a constant must be computable from literals and other constants', c.decl.value);
+        else if (typeof t.value === 'string') this.report(uri, 'VL200', 'Constants are integers or booleans, not strings', c.decl.value);
+        else value = t.value;
+      }
+      if (type && typeof value === 'bigint' && !fits(value, type)) {
+        this.report(uri, 'VL203', `${value} does not fit in ${type}`, c.decl.value);
+      }
+      if (type && typeof value === 'boolean') this.report(uri, 'VL200', `Expected ${type}, found bool`, c.decl.value);
+    }
+    c.value = typeof value === 'string' ? undefined : value;
+    c.state = 'done';
+    return value;
+  }
+
+  private constEnv(uri: string, what = 'a constant'): ExprEnv {
+    return {
+      name: (n) => this.valueName(uri, n, undefined),
+      member: (m) => this.enumMember(uri, m),
+      property: (p) => {
+        this.report(uri, 'VL205', `${capitalize(what)} cannot read a property`, p);
+        return undefined;
+      },
+      version: (v) => {
+        this.report(uri, 'VL205', `${capitalize(what)} cannot read \`version\``, v);
+        return false;
+      },
+      constValue: (c) => this.constValue(c),
+      report: (code, message, range, data) => this.report(uri, code as Code, message, range, data ? { data } : {}),
+    };
+  }
+
+  /** A bare name in an expression: a visible field first, then a constant. */
+  private valueName(uri: string, name: A.Name, fields: Map<string, FieldModel> | undefined, later?: Map<string, FieldModel>): NameTarget | undefined {
+    const f = fields?.get(name.text);
+    if (f) {
+      this.ref(uri, name, f);
+      return { kind: 'field', field: f };
+    }
+    const laterField = later?.get(name.text);
+    if (laterField) {
+      this.ref(uri, name, laterField);
+      this.report(uri, 'VL110', `Field \`${name.text}\` comes later; a condition or size can only read fields sent before it`, name);
+      return undefined;
+    }
+    const scope = this.scopes.get(uri)!;
+    const sym = scope.lookup('types', name.text)[0];
+    if (sym && sym.kind === 'const') {
+      this.ref(uri, name, sym);
+      return { kind: 'const', sym };
+    }
+    if (sym) {
+      this.report(uri, 'VL112', `\`${name.text}\` is ${symLabel(sym, false)}, not a value${sym.kind === 'enum' ? `; write \`${name.text}.member\`` : ''}`, name);
+      return undefined;
+    }
+    const candidates = [...(fields?.keys() ?? []), ...scope.names('types', (s): s is ConstSym => s.kind === 'const'), 'version'];
+    // `a-b` lexes as one name; suggest the subtraction when both halves resolve.
+    let hint = '';
+    const parts = name.text.split('-');
+    if (parts.length === 2 && parts.every((p) => fields?.has(p) || scope.lookup('types', p).some((s) => s.kind === 'const'))) {
+      hint = `; did you mean \`${parts[0]} - ${parts[1]}\`? (put spaces around \`-\`)`;
+    }
+    const global = this.globalTypes.get(name.text)?.find((s) => s.kind === 'const');
+    if (global) {
+      const rel = relativePath(uri, global.uri);
+      this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseOf(global.uri)}, which this file does not include; add \`include "${rel}"\``, name, { data: { include: rel } });
+      return undefined;
+    }
+    const sugg = hint ? [] : closestMatches(name.text, candidates);
+    this.report(uri, 'VL100', `Unknown name \`${name.text}\`${hint || (sugg.length ? `; did you mean \`${sugg[0]}\`?` : '')}`, name, {
+      data: { suggestions: sugg, kind: 'value' },
+    });
+    return undefined;
+  }
+
+  private enumMember(uri: string, m: A.MemberExpr): EnumMemberSym | undefined {
+    const e = this.lookup(uri, 'types', m.object, 'an enum', (s): s is EnumSym => s.kind === 'enum');
+    if (!e || !m.member) return undefined;
+    if (e.members.length === 0 && e.decl.members.length) this.resolveEnum(e);
+    const mem = e.members.find((x) => x.name === m.member!.text);
+    if (!mem) {
+      const sugg = closestMatches(m.member.text, e.members.map((x) => x.name));
+      this.report(uri, 'VL100', `Enum \`${e.name}\` has no member \`${m.member.text}\`${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, m.member, {
+        data: { suggestions: sugg, kind: 'enum member' },
+      });
+      return undefined;
+    }
+    this.ref(uri, m.member, mem);
+    return mem;
+  }
+
+  private resolveEnum(e: EnumSym): void {
+    if (e.members.length || (e as { resolved?: boolean }).resolved) return;
+    (e as { resolved?: boolean }).resolved = true;
+    const uri = e.uri;
+    const baseName = e.decl.base;
+    if (baseName) {
+      if (isIntName(baseName.text)) e.base = baseName.text;
+      else this.report(uri, 'VL200', `An enum's wire type must be an integer type (u8 … i64), not \`${baseName.text}\``, baseName);
+    }
+    let next = 0n;
+    const seen = new Map<string, EnumMemberSym>();
+    const values = new Map<bigint, EnumMemberSym>();
+    for (const m of e.decl.members) {
+      let value = next;
+      if (m.value) {
+        const t = checkExpr(m.value, this.constEnv(uri, 'an enum value'));
+        if (typeof t.value === 'bigint') value = t.value;
+        else if (t.type.kind !== 'error') this.report(uri, 'VL205', 'An enum value must be a constant integer', m.value);
+      }
+      if (!fits(value, e.base)) this.report(uri, 'VL203', `${value} does not fit in the enum's wire type ${e.base}`, m.value ?? m.name);
+      const sym: EnumMemberSym = { kind: 'enumMember', name: m.name.text, uri, nameRange: m.name, decl: m, owner: e, value, ...lifecycle(m) };
+      const dup = seen.get(sym.name);
+      if (dup) this.report(uri, 'VL101', `Enum member \`${sym.name}\` is already declared`, m.name, { related: [rel(dup, 'first declared here')] });
+      else seen.set(sym.name, sym);
+      const same = values.get(value);
+      if (same && !dup) this.report(uri, 'VL101', `Enum members \`${same.name}\` and \`${sym.name}\` have the same value ${value}`, m.value ?? m.name, { related: [rel(same, 'same value here')] });
+      else values.set(value, sym);
+      e.members.push(sym);
+      next = value + 1n;
+    }
+  }
+
+  // ---- devices ----
+
+  private resolveDevice(d: DeviceSym): void {
+    const uri = d.uri;
+    if (d.decl.parent) {
+      d.parent = this.lookup(uri, 'devices', d.decl.parent, 'device', (s): s is DeviceSym => s.kind === 'device');
+    }
+    let stateSeen: A.StateStmt | undefined;
+    const props = new Map<string, PropertySym>();
+    for (const item of d.decl.body?.items ?? []) {
+      if (item.kind === 'State') {
+        if (stateSeen) {
+          this.report(uri, 'VL306', 'A device has one `state`', item);
+          continue;
+        }
+        stateSeen = item;
+        if (!item.description) continue;
+        const desc = this.lookup(uri, 'types', item.description, 'description', (s): s is DescriptionSym => s.kind === 'vmstate');
+        if (desc) {
+          d.state = desc;
+          desc.devices.push(d);
+        }
+      } else if (item.name) {
+        const type = this.propertyType(uri, item.type);
+        const p: PropertySym = { kind: 'property', name: item.name.text, uri, nameRange: item.name, decl: item, owner: d, type, ...lifecycle(item) };
+        if (item.value) p.default = this.typedValue(uri, item.value, type, 'the default');
+        const dup = props.get(p.name);
+        if (dup) this.report(uri, 'VL101', `Property \`${p.name}\` is already declared`, item.name, { related: [rel(dup, 'first declared here')] });
+        else props.set(p.name, p);
+        d.properties.push(p);
+      }
+    }
+  }
+
+  private propertyType(uri: string, name: A.Name | undefined): PropertyType {
+    if (!name) return { kind: 'error' };
+    const t = name.text;
+    if (t === 'bool') return { kind: 'bool' };
+    if (t === 'str') return { kind: 'str' };
+    if (isIntName(t)) return { kind: 'int', name: t };
+    const scope = this.scopes.get(uri)!;
+    if (scope.lookup('types', t).some((s) => s.kind === 'enum')) {
+      const e = this.lookup(uri, 'types', name, 'enum', (s): s is EnumSym => s.kind === 'enum');
+      if (e) return { kind: 'enum', enum: e };
+      return { kind: 'error' };
+    }
+    const sugg = closestMatches(t, [...PROPERTY_SCALARS, ...scope.names('types', (s): s is EnumSym => s.kind === 'enum')]);
+    this.report(uri, 'VL100', `Unknown property type \`${t}\` (bool, str, u8 … i64 or an enum)${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, name, {
+      data: { suggestions: sugg, kind: 'property type' },
+    });
+    return { kind: 'error' };
+  }
+
+  /** A constant value of a property's type (defaults, compat entries). */
+  private typedValue(uri: string, expr: A.Expr, type: PropertyType, what: string): Value | undefined {
+    // An enum-typed value may name a member bare: `mode = on`.
+    if (type.kind === 'enum' && expr.kind === 'NameRef') {
+      const mem = type.enum.members.find((m) => m.name === expr.name.text);
+      if (mem) {
+        this.ref(uri, expr.name, mem);
+        return mem.value;
+      }
+    }
+    const t = checkExpr(expr, this.constEnv(uri, what));
+    if (t.type.kind === 'error' || type.kind === 'error') return undefined;
+    if (t.value === undefined) {
+      this.report(uri, 'VL205', `${capitalize(what)} must be a constant`, expr);
+      return undefined;
+    }
+    const want = type.kind === 'int' ? type.name : type.kind === 'enum' ? `enum ${type.enum.name}` : type.kind;
+    const ok =
+      (type.kind === 'bool' && typeof t.value === 'boolean') ||
+      (type.kind === 'str' && typeof t.value === 'string') ||
+      ((type.kind === 'int' || type.kind === 'enum') && typeof t.value === 'bigint');
+    if (!ok) {
+      this.report(uri, 'VL200', `Expected ${want}, found ${describeType(t.type)}`, expr);
+      return undefined;
+    }
+    if (type.kind === 'int' && typeof t.value === 'bigint' && !fits(t.value, type.name)) {
+      this.report(uri, 'VL203', `${t.value} does not fit in ${type.name}`, expr);
+      return undefined;
+    }
+    if (type.kind === 'enum' && typeof t.value === 'bigint' && !type.enum.members.some((m) => m.value === t.value)) {
+      this.report(uri, 'VL203', `${t.value} is not a value of enum ${type.enum.name}`, expr);
+    }
+    return t.value;
+  }
+
+  // ---- descriptions ----
+
+  private buildDescription(d: DescriptionSym): void {
+    d.body = this.buildBody(d, d.decl.body?.items ?? [], undefined, d.name);
+    if (!d.body.hasVersion && d.body.fields.some((f) => f.since !== undefined)) {
+      // reported per field by VL300
+    }
+  }
+
+  private buildBody(owner: DescriptionSym, items: A.BodyItem[], sub: SubsectionModel | undefined, defaultWireName: string): BodyModel {
+    const uri = owner.uri;
+    const body: BodyModel = {
+      owner, subsection: sub, wireName: defaultWireName, version: 0, minimumVersion: 0, hasVersion: false,
+      fields: [], subsections: [], reserved: [],
+    };
+    const seenStmt = new Map<string, A.Node>();
+    const once = (node: A.BodyItem, label: string): boolean => {
+      const prev = seenStmt.get(node.kind);
+      if (prev) {
+        this.report(uri, 'VL306', `\`${label}\` is given twice`, node, { related: [{ uri, start: prev.start, end: prev.end, message: 'first given here' }] });
+        return false;
+      }
+      seenStmt.set(node.kind, node);
+      return true;
+    };
+    // Statements first: fields are checked against the version wherever it is written.
+    for (const item of items) {
+      switch (item.kind) {
+        case 'WireName':
+          if (once(item, 'name') && item.value) {
+            body.wireName = item.value.value;
+            if (!item.value.value) this.report(uri, 'VL200', 'A wire name cannot be empty', item.value);
+            else if (item.value.value.length > 255) this.report(uri, 'VL203', 'A wire name is at most 255 bytes (QEMU writes its length as one byte)', item.value);
+          }
+          break;
+        case 'Version':
+          if (once(item, 'version') && item.value) {
+            body.hasVersion = true;
+            body.version = this.versionValue(uri, item.value, sub ? 'u32' : 'i32');
+          }
+          break;
+        case 'MinimumVersion':
+          if (once(item, 'minimum_version') && item.value) body.minimumVersion = this.versionValue(uri, item.value, 'i32');
+          break;
+        case 'Needed':
+          if (sub) {
+            this.report(uri, 'VL310', 'A subsection gives its condition in its header: `subsection name needed (…) { … }`', item);
+          } else if (once(item, 'needed')) {
+            body.needed = item.condition;
+          }
+          break;
+        case 'Reserved':
+          for (const n of item.names) body.reserved.push(n.text);
+          break;
+      }
+    }
+    if (body.minimumVersion > body.version) {
+      const mv = items.find((i): i is A.MinimumVersionStmt => i.kind === 'MinimumVersion');
+      this.report(uri, 'VL301', `\`minimum_version\` ${body.minimumVersion} is above \`version\` ${body.version}`, mv?.value ?? mv ?? owner.nameRange);
+    }
+    if (sub && body.version > 255) {
+      const v = items.find((i): i is A.VersionStmt => i.kind === 'Version');
+      this.report(uri, 'VL303', `QEMU's loader keeps a subsection version in one byte: ${body.version} arrives as ${body.version & 255}`, v?.value ?? sub.nameRange);
+    }
+
+    const fieldNames = new Map<string, FieldModel>();
+    const subNames = new Map<string, SubsectionModel>();
+    for (const item of items) {
+      if (item.kind === 'Field' || item.kind === 'Unused') {
+        const f = this.buildField(body, item);
+        if (f.name !== undefined) {
+          const dup = fieldNames.get(f.name);
+          if (dup) {
+            this.report(uri, 'VL104', `Field \`${f.name}\` is already declared in this ${sub ? 'subsection' : 'description'}; field names are the keys of the self-describing stream`, f.nameRange, {
+              related: [rel(dup, 'first declared here')],
+            });
+          } else fieldNames.set(f.name, f);
+          if (body.reserved.includes(f.name)) {
+            this.report(uri, 'VL104', `Field name \`${f.name}\` is reserved in this description`, f.nameRange);
+          }
+        }
+      } else if (item.kind === 'Subsection' && item.name) {
+        const s = this.buildSubsection(body, item);
+        const dup = subNames.get(s.body.wireName);
+        if (dup) {
+          this.report(uri, 'VL103', `Subsection \`${s.body.wireName}\` is already declared in this description`, s.nameRange, { related: [rel(dup, 'first declared here')] });
+        } else subNames.set(s.body.wireName, s);
+      }
+    }
+    return body;
+  }
+
+  private versionValue(uri: string, expr: A.Expr, type: IntName): number {
+    const t = checkExpr(expr, this.constEnv(uri, 'a version'));
+    if (typeof t.value !== 'bigint') {
+      if (t.type.kind !== 'error') this.report(uri, 'VL205', 'A version must be a constant integer', expr);
+      return 0;
+    }
+    if (t.value < 0n || t.value > INT_RANGES[type].max) {
+      this.report(uri, 'VL203', `Version ${t.value} is out of range (0 to ${INT_RANGES[type].max})`, expr);
+      return 0;
+    }
+    return Number(t.value);
+  }
+
+  private buildSubsection(parent: BodyModel, decl: A.SubsectionDecl): SubsectionModel {
+    const owner = parent.owner;
+    const s = {
+      kind: 'subsection', name: decl.name!.text, uri: owner.uri, nameRange: decl.name!, decl, parent,
+      doc: decl.doc, ...lifecycle(decl),
+    } as unknown as SubsectionModel;
+    s.body = this.buildBody(owner, decl.body?.items ?? [], s, `${parent.wireName}/${decl.name!.text}`);
+    parent.subsections.push(s);
+    if (!s.body.wireName.startsWith(parent.wireName)) {
+      const wn = decl.body?.items.find((i): i is A.WireNameStmt => i.kind === 'WireName');
+      this.report(owner.uri, 'VL304', `QEMU's loader only accepts subsections whose name starts with the parent's name \`${parent.wireName}\`; \`${s.body.wireName}\` would fail to load`, wn?.value ?? s.nameRange);
+    }
+    if (decl.needed?.kind === 'ExprCondition' && decl.needed.expr) {
+      const expr = decl.needed.expr;
+      this.deferred.push(() => this.checkCondition(owner.uri, expr, this.neededEnv(s), 'needed'));
+    }
+    return s;
+  }
+
+  private buildField(body: BodyModel, decl: A.FieldDecl | A.UnusedDecl): FieldModel {
+    const uri = body.owner.uri;
+    const index = body.fields.length;
+    const f: FieldModel = {
+      kind: 'field', uri, nameRange: decl.kind === 'Field' ? decl.name : decl.keyword ?? decl, decl, body, index,
+      type: { element: { kind: 'error' }, nullable: false }, aliases: [], doc: decl.doc, ...lifecycle(decl),
+    };
+    body.fields.push(f);
+    const earlier = new Map<string, FieldModel>();
+    for (const g of body.fields) if (g !== f && g.name !== undefined) earlier.set(g.name, g);
+
+    if (decl.kind === 'Field') {
+      f.name = decl.name.text;
+      const member = decl.attributes.find((a) => a.name.text === 'member');
+      if (member && member.args[0]?.kind === 'StringExpr') f.member = member.args[0].value;
+      if (decl.type) f.type = this.resolveFieldType(uri, f, decl.type);
+    } else {
+      f.type = { element: { kind: 'bytes' }, nullable: false };
+      if (decl.size) {
+        const t = checkExpr(decl.size, this.constEnv(uri, 'the size of `unused`'));
+        if (typeof t.value === 'bigint') {
+          if (t.value <= 0n || t.value > 0x7fffffffn) this.report(uri, 'VL201', `\`unused\` takes 1 to 2147483647 bytes, not ${t.value}`, decl.size);
+          else f.type.count = { kind: 'fixed', value: Number(t.value) };
+        } else if (t.type.kind !== 'error') this.report(uri, 'VL205', 'The size of `unused` must be a constant', decl.size);
+      }
+      if (!f.type.count) f.type.count = { kind: 'unknown' };
+    }
+
+    for (const m of decl.modifiers) {
+      switch (m.kind) {
+        case 'Since':
+          if (f.since !== undefined) this.report(uri, 'VL306', '`since` is given twice', m);
+          else if (m.value) {
+            f.since = this.versionValue(uri, m.value, 'i32');
+            if (f.since > body.version) {
+              this.report(uri, 'VL300', `\`since ${f.since}\` is above the ${body.subsection ? 'subsection' : 'description'}'s version ${body.version}; bump \`version\` to ${f.since}`, m, {
+                data: { version: f.since },
+              });
+            }
+          }
+          break;
+        case 'If':
+          if (f.condition) this.report(uri, 'VL306', '`if` is given twice', m);
+          else if (m.condition?.expr) {
+            const expr = m.condition.expr;
+            f.condition = expr;
+            this.deferred.push(() => this.checkCondition(uri, expr, this.fieldEnv(body, earlier, f), 'if'));
+          }
+          break;
+        case 'Equal':
+        case 'Le':
+          if (f.type.check) this.report(uri, 'VL306', 'A field has at most one load check (`equal` or `le`)', m);
+          else this.setCheck(uri, f, m.kind === 'Equal' ? 'equal' : 'le', m);
+          break;
+        case 'Default':
+          if (m.value) {
+            const value = m.value;
+            this.deferred.push(() => {
+              f.default = this.fieldDefault(uri, f, value);
+            });
+          }
+          break;
+        case 'Alias':
+          if (m.name) f.aliases.push(m.name.text);
+          break;
+      }
+    }
+    if (f.since !== undefined && f.condition) {
+      const since = decl.modifiers.find((m) => m.kind === 'Since')!;
+      this.report(uri, 'VL302', 'QEMU ignores a field\'s version when it has an `if` test: the test alone decides whether the field is sent', since);
+    }
+    return f;
+  }
+
+  private setCheck(uri: string, f: FieldModel, check: 'equal' | 'le', at: A.Range): void {
+    const el = f.type.element;
+    const scalar = el.kind === 'scalar' ? el.name : undefined;
+    const ok = check === 'le' ? scalar === 'i32' : scalar !== undefined && ['u8', 'u16', 'u32', 'u64', 'i32', 'i64'].includes(scalar);
+    if (!ok) {
+      const supported = check === 'le' ? 'i32 (VMSTATE_INT32_POSITIVE_LE)' : 'u8, u16, u32, u64, i32 and i64 (the *_EQUAL macros)';
+      this.report(uri, 'VL204', `QEMU has no \`${check}\` check for ${el.kind === 'scalar' ? el.name : el.kind}; it exists for ${supported}`, at);
+      return;
+    }
+    f.type.check = check;
+  }
+
+  private fieldDefault(uri: string, f: FieldModel, expr: A.Expr): Value | undefined {
+    const el = f.type.element;
+    let type: PropertyType;
+    if (el.kind === 'scalar' && isIntName(el.name)) type = { kind: 'int', name: el.name };
+    else if (el.kind === 'scalar' && el.name === 'bool') type = { kind: 'bool' };
+    else if (el.kind === 'enum') type = { kind: 'enum', enum: el.enum };
+    else if (el.kind === 'scalar' && el.name === 'timer') type = { kind: 'int', name: 'i64' };
+    else {
+      this.report(uri, 'VL200', `A default can be given for integer, bool and enum fields; \`${f.name}\` is ${f.type.count ? 'an array' : el.kind}`, expr);
+      return undefined;
+    }
+    if (f.type.count) {
+      this.report(uri, 'VL200', 'A default can be given for single fields, not arrays', expr);
+      return undefined;
+    }
+    return this.typedValue(uri, expr, type, 'a default');
+  }
+
+  private resolveFieldType(uri: string, f: FieldModel, node: A.TypeNode): FieldType {
+    const element = this.resolveElement(uri, node.base, 0);
+    const t: FieldType = { element, nullable: !!node.nullable };
+    const sized = element.kind === 'bytes' || element.kind === 'bitmap' || element.kind === 'opaque';
+    if ((element.kind === 'bytes' || element.kind === 'bitmap') && node.dims.length !== 1) {
+      this.report(uri, 'VL206', `\`${element.kind}\` takes exactly one size: \`${element.kind}[n]\``, node);
+    }
+    if (element.kind === 'opaque' && node.dims.length > 1) this.report(uri, 'VL206', '`opaque` takes at most one size, in bytes', node);
+    if (node.nullable) {
+      if (node.dims.length === 0) this.report(uri, 'VL206', 'Only array elements can be NULL pointers: `T?[n]`', node.nullable);
+      if (sized) this.report(uri, 'VL206', `\`${element.kind}\` elements cannot be NULL pointers`, node.nullable);
+    }
+    if ((element.kind === 'list' || element.kind === 'tree') && node.dims.length) {
+      this.report(uri, 'VL206', 'Lists and trees cannot be arrays', node.dims[0]);
+    }
+    if (node.dims.length) {
+      t.count = { kind: 'unknown' };
+      const dims = node.dims;
+      this.deferred.push(() => {
+        t.count = this.resolveCount(uri, f, dims, sized ? element.kind : 'array');
+      });
+    }
+    return t;
+  }
+
+  private resolveElement(uri: string, base: A.ElementType, depth: number): WireType {
+    switch (base.kind) {
+      case 'BytesType':
+        return { kind: 'bytes' };
+      case 'BitmapType':
+        return { kind: 'bitmap' };
+      case 'OpaqueType':
+        if (base.info && !base.info.value) this.report(uri, 'VL200', 'Name the opaque encoding (QEMU\'s VMStateInfo name), e.g. `opaque "pci config"`', base.info);
+        return { kind: 'opaque', info: base.info?.value ?? '' };
+      case 'ListType': {
+        const el = base.element ? this.elementOfNested(uri, base.element, depth) : undefined;
+        return el ? { kind: 'list', flavor: base.flavor, element: el } : { kind: 'error' };
+      }
+      case 'TreeType': {
+        const key = base.key ? this.elementOfNested(uri, base.key, depth) : undefined;
+        const value = base.value ? this.elementOfNested(uri, base.value, depth) : undefined;
+        if (key && key.kind !== 'scalar' && key.kind !== 'struct' && key.kind !== 'error') {
+          this.report(uri, 'VL206', 'A tree key is an integer (a direct key, sent as be64) or a description', base.key!);
+        }
+        return key && value ? { kind: 'tree', key, value } : { kind: 'error' };
+      }
+      case 'TmpType': {
+        if (!base.description) return { kind: 'error' };
+        const d = this.lookup(uri, 'types', base.description, 'description', (s): s is DescriptionSym => s.kind === 'vmstate');
+        return d ? { kind: 'tmp', description: d } : { kind: 'error' };
+      }
+      case 'NamedType': {
+        const name = base.name.text;
+        if (isScalarName(name) && !base.name.quoted) {
+          if (base.version) this.report(uri, 'VL206', 'Only embedded descriptions take an explicit version (`Desc @ 2`)', base.version);
+          return { kind: 'scalar', name };
+        }
+        const sym = this.lookup(uri, 'types', base.name, 'type', (s): s is DescriptionSym | EnumSym => s.kind === 'vmstate' || s.kind === 'enum');
+        if (!sym) return { kind: 'error' };
+        if (sym.kind === 'enum') {
+          if (base.version) this.report(uri, 'VL206', 'Only embedded descriptions take an explicit version (`Desc @ 2`)', base.version);
+          this.resolveEnum(sym);
+          return { kind: 'enum', enum: sym };
+        }
+        const t: WireType = { kind: 'struct', description: sym };
+        if (base.version) {
+          const ver = base.version;
+          const v = this.versionValue(uri, ver, 'i32');
+          t.version = v;
+          this.deferred.push(() => {
+            const b = sym.body;
+            if (b && (v > b.version || v < b.minimumVersion)) {
+              this.report(uri, 'VL308', `\`${sym.name}\` accepts versions ${b.minimumVersion} to ${b.version}; ${v} is out of range`, ver);
+            }
+          });
+        }
+        return t;
+      }
+    }
+  }
+
+  private elementOfNested(uri: string, t: A.TypeNode, depth: number): WireType | undefined {
+    if (t.dims.length || t.nullable) this.report(uri, 'VL206', 'List and tree elements are single values (wrap arrays in a description)', t);
+    return this.resolveElement(uri, t.base, depth + 1);
+  }
+
+  /**
+   * Dimensions → element count. All constant: fixed. Otherwise exactly one dimension may be
+   * `field` or `property(p)`, optionally times a constant, as QEMU's VARRAY/VBUFFER allow.
+   */
+  private resolveCount(uri: string, f: FieldModel, dims: A.Dim[], form: string): Count {
+    let fixed = 1n;
+    let variable: { ref: { kind: 'field'; field: FieldModel } | { kind: 'property'; property: PropertySym }; factor: bigint } | undefined;
+    const earlier = new Map<string, FieldModel>();
+    const later = new Map<string, FieldModel>();
+    for (const g of f.body.fields) {
+      if (g.name === undefined || g === f) continue;
+      (g.index < f.index ? earlier : later).set(g.name, g);
+    }
+    for (const dim of dims) {
+      if (!dim.size) return { kind: 'unknown' };
+      const parsed = this.splitCount(dim.size);
+      if (parsed.ref) {
+        if (variable) {
+          this.report(uri, 'VL201', 'Only one dimension can come from a field or property', dim.size);
+          return { kind: 'unknown' };
+        }
+        let ref: { kind: 'field'; field: FieldModel } | { kind: 'property'; property: PropertySym } | undefined;
+        if (parsed.ref.kind === 'NameRef') {
+          const target = this.valueName(uri, parsed.ref.name, earlier, later);
+          if (!target) return { kind: 'unknown' };
+          if (target.kind === 'const' || target.kind === 'enumMember') {
+            // A constant: fold it into the fixed part.
+            const v = target.kind === 'const' ? this.constValue(target.sym) : target.sym.value;
+            if (typeof v !== 'bigint') return { kind: 'unknown' };
+            fixed *= v * (parsed.factor ?? 1n);
+            continue;
+          }
+          const fe = target.field.type.element;
+          const allowed = form === 'array' ? COUNT_TYPES : BUFFER_SIZE_TYPES;
+          if (target.field.type.count || fe.kind !== 'scalar' || !allowed.has(fe.name)) {
+            const want = form === 'array' ? 'u8, u16, u32 or i32 (QEMU\'s VARRAY_UINT8/16/32 and VARRAY_INT32)' : 'an integer field of at most 32 bits (QEMU reads buffer sizes as int32)';
+            this.report(uri, 'VL202', `\`${target.field.name}\` cannot give a count: it must be ${want}`, parsed.ref);
+            return { kind: 'unknown' };
+          }
+          ref = { kind: 'field', field: target.field };
+        } else {
+          const p = this.propertyRef(uri, parsed.ref, f.body.owner);
+          if (!p) return { kind: 'unknown' };
+          if (p.type.kind !== 'int') {
+            this.report(uri, 'VL202', `Property \`${p.name}\` is not an integer and cannot give a count`, parsed.ref);
+            return { kind: 'unknown' };
+          }
+          ref = { kind: 'property', property: p };
+        }
+        variable = { ref, factor: parsed.factor ?? 1n };
+        continue;
+      }
+      const t = checkExpr(dim.size, this.countEnv(uri, f, earlier, later));
+      if (t.type.kind === 'error') return { kind: 'unknown' };
+      if (typeof t.value !== 'bigint') {
+        this.report(uri, 'VL201', 'An array size is a constant, a field or `property(…)`, optionally times a constant (e.g. `n * 4`)', dim.size);
+        return { kind: 'unknown' };
+      }
+      if (t.value < 0n) {
+        this.report(uri, 'VL201', `An array size cannot be negative (${t.value})`, dim.size);
+        return { kind: 'unknown' };
+      }
+      fixed *= t.value;
+    }
+    const max = 0x7fffffffn;
+    if (variable) {
+      const factor = variable.factor * fixed;
+      if (factor <= 0n || factor > max) {
+        this.report(uri, 'VL201', `Size factor ${factor} is out of range (1 to ${max})`, dims[0]);
+        return { kind: 'unknown' };
+      }
+      return variable.ref.kind === 'field'
+        ? { kind: 'field', field: variable.ref.field, factor: Number(factor) }
+        : { kind: 'property', property: variable.ref.property, factor: Number(factor) };
+    }
+    if (fixed > max) {
+      this.report(uri, 'VL201', `Array size ${fixed} is too large (QEMU counts elements in an int)`, dims[0]);
+      return { kind: 'unknown' };
+    }
+    if (fixed === 0n) this.report(uri, 'VL309', 'This array has no elements and puts nothing on the wire', dims[0]);
+    return { kind: 'fixed', value: Number(fixed) };
+  }
+
+  /** `n`, `n * 4`, `4 * n`, `property(p)`, `property(p) * 4` → the reference and factor. */
+  private splitCount(e: A.Expr): { ref?: A.NameExpr | A.PropertyExpr; factor?: bigint } {
+    const isRef = (x: A.Expr | undefined): x is A.NameExpr | A.PropertyExpr => !!x && (x.kind === 'NameRef' || x.kind === 'Property');
+    const lit = (x: A.Expr | undefined): bigint | undefined => (x && x.kind === 'Int' ? x.value : undefined);
+    if (isRef(e)) return { ref: e };
+    if (e.kind === 'Paren' && e.expr) return this.splitCount(e.expr);
+    if (e.kind === 'Binary' && e.op === '*') {
+      if (isRef(e.left) && lit(e.right) !== undefined) return { ref: e.left, factor: lit(e.right) };
+      if (isRef(e.right) && lit(e.left) !== undefined) return { ref: e.right, factor: lit(e.left) };
+    }
+    return {};
+  }
+
+  private countEnv(uri: string, f: FieldModel, earlier: Map<string, FieldModel>, later: Map<string, FieldModel>): ExprEnv {
+    return {
+      ...this.constEnv(uri, 'an array size'),
+      name: (n) => this.valueName(uri, n, earlier, later),
+      property: (p) => this.propertyRef(uri, p, f.body.owner),
+    };
+  }
+
+  // ---- conditions ----
+
+  private checkCondition(uri: string, expr: A.Expr, env: ExprEnv, what: string): void {
+    const t: Typed = checkExpr(expr, env);
+    if (t.type.kind !== 'bool' && t.type.kind !== 'error') {
+      const fix = t.type.kind === 'int' ? `; write \`${what} (… != 0)\`` : '';
+      this.report(uri, 'VL200', `A \`${what}\` condition must be a bool, found ${describeType(t.type)}${fix}`, expr, {
+        data: t.type.kind === 'int' ? { fix: 'compare-nonzero' } : undefined,
+      });
+    }
+  }
+
+  /** `if` on a field: earlier fields of the same body, properties, constants, `version`. */
+  private fieldEnv(body: BodyModel, earlier: Map<string, FieldModel>, f: FieldModel): ExprEnv {
+    const uri = body.owner.uri;
+    const later = new Map<string, FieldModel>();
+    for (const g of body.fields) if (g.name !== undefined && g.index >= f.index) later.set(g.name, g);
+    return {
+      ...this.constEnv(uri),
+      name: (n) => this.valueName(uri, n, earlier, later),
+      property: (p) => this.propertyRef(uri, p, body.owner),
+      version: () => true,
+    };
+  }
+
+  /** `needed` of a subsection: every field of the parent chain and of the subsection itself. */
+  private neededEnv(s: SubsectionModel): ExprEnv {
+    const uri = s.uri;
+    const fields = new Map<string, FieldModel>();
+    for (let b: BodyModel | undefined = s.body; b; b = b.subsection?.parent) {
+      for (const f of b.fields) if (f.name !== undefined && !fields.has(f.name)) fields.set(f.name, f);
+    }
+    return {
+      ...this.constEnv(uri),
+      name: (n) => this.valueName(uri, n, fields),
+      property: (p) => this.propertyRef(uri, p, s.body.owner),
+      version: () => true,
+    };
+  }
+
+  private topNeededEnv(d: DescriptionSym): ExprEnv {
+    const uri = d.uri;
+    const fields = new Map<string, FieldModel>();
+    for (const f of d.body.fields) if (f.name !== undefined) fields.set(f.name, f);
+    return {
+      ...this.constEnv(uri),
+      name: (n) => this.valueName(uri, n, fields),
+      property: (p) => this.propertyRef(uri, p, d),
+      version: () => true,
+    };
+  }
+
+  /** Devices whose state is `d` or embeds it (transitively). */
+  private devicesFor(d: DescriptionSym, seen = new Set<DescriptionSym>()): DeviceSym[] {
+    if (seen.has(d)) return [];
+    seen.add(d);
+    const out = [...d.devices];
+    for (const f of d.embeddedBy) for (const dev of this.devicesFor(f.body.owner, seen)) if (!out.includes(dev)) out.push(dev);
+    return out;
+  }
+
+  private propertyRef(uri: string, p: A.PropertyExpr, owner: DescriptionSym): PropertySym | undefined {
+    if (!p.property) return undefined;
+    const name = p.property.text;
+    if (p.device) {
+      const dev = this.lookup(uri, 'devices', p.device, 'device', (s): s is DeviceSym => s.kind === 'device');
+      if (!dev) return undefined;
+      return this.findProperty(uri, p.property, [dev], `device \`${dev.name}\``);
+    }
+    const devices = this.devicesFor(owner);
+    if (devices.length === 0) {
+      this.report(uri, 'VL109', `No device has \`${owner.name}\` as its state, so \`property(${name})\` has no device to read; write \`property(device.${name})\``, p);
+      return undefined;
+    }
+    return this.findProperty(uri, p.property, devices, devices.length === 1 ? `device \`${devices[0].name}\`` : `the devices using \`${owner.name}\``);
+  }
+
+  private findProperty(uri: string, name: A.Name, devices: DeviceSym[], where: string): PropertySym | undefined {
+    const candidates: string[] = [];
+    for (const dev of devices) {
+      for (let d: DeviceSym | undefined = dev, guard = 0; d && guard < 64; d = d.parent, guard++) {
+        const p = d.properties.find((x) => x.name === name.text);
+        if (p) {
+          this.ref(uri, name, p);
+          return p;
+        }
+        candidates.push(...d.properties.map((x) => x.name));
+      }
+    }
+    const sugg = closestMatches(name.text, candidates);
+    this.report(uri, 'VL109', `Unknown property \`${name.text}\` of ${where}${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, name, {
+      data: { suggestions: sugg },
+    });
+    return undefined;
+  }
+
+  // ---- whole-workspace checks ----
+
+  private linkEmbeddings(): void {
+    const visit = (body: BodyModel) => {
+      for (const f of body.fields) {
+        for (const d of embedded(f.type.element)) d.embeddedBy.push(f);
+      }
+      for (const s of body.subsections) visit(s.body);
+    };
+    for (const d of this.result.descriptions) if (d.body) visit(d.body);
+    // Top-level `needed` only matters for sections; on an embedded-only description QEMU never reads it.
+    for (const d of this.result.descriptions) {
+      const needed = d.body.needed;
+      if (!needed) continue;
+      if (d.embeddedBy.length && !d.devices.length) {
+        const stmt = d.decl.body?.items.find((i) => i.kind === 'Needed');
+        this.report(d.uri, 'VL307', `\`${d.name}\` is only embedded in other descriptions; QEMU does not test a top-level \`needed\` there`, stmt ?? d.nameRange);
+      }
+      if (needed.kind === 'ExprCondition' && needed.expr) {
+        const expr = needed.expr;
+        this.deferred.push(() => this.checkCondition(d.uri, expr, this.topNeededEnv(d), 'needed'));
+      }
+    }
+  }
+
+  private checkStructRecursion(): void {
+    // Iterative DFS over "description embeds description by value"; lists and trees break
+    // recursion (their elements come one by one), so only structs and tmp count.
+    const state = new Map<DescriptionSym, 0 | 1 | 2>();
+    const directEdges = (d: DescriptionSym): Array<{ to: DescriptionSym; field: FieldModel }> => {
+      const out: Array<{ to: DescriptionSym; field: FieldModel }> = [];
+      const visit = (b: BodyModel) => {
+        for (const f of b.fields) {
+          const e = f.type.element;
+          if (e.kind === 'struct' || e.kind === 'tmp') out.push({ to: e.description, field: f });
+        }
+        for (const s of b.subsections) visit(s.body);
+      };
+      visit(d.body);
+      return out;
+    };
+    for (const root of this.result.descriptions) {
+      if (state.get(root)) continue;
+      const stack: Array<{ d: DescriptionSym; edges: Array<{ to: DescriptionSym; field: FieldModel }>; i: number }> = [{ d: root, edges: directEdges(root), i: 0 }];
+      state.set(root, 1);
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        if (top.i >= top.edges.length) {
+          state.set(top.d, 2);
+          stack.pop();
+          continue;
+        }
+        const { to, field } = top.edges[top.i++];
+        const s = state.get(to) ?? 0;
+        if (s === 1) {
+          const chain = stack.slice(stack.findIndex((x) => x.d === to)).map((x) => x.d.name);
+          this.report(field.uri, 'VL305', `Recursive struct: ${[...chain, to.name].join(' → ')}; a description cannot contain itself by value (use \`list<…>\` for a linked structure)`, field.decl.kind === 'Field' && field.decl.type ? field.decl.type : field.nameRange);
+          (field.type as { element: WireType }).element = { kind: 'error' };
+        } else if (s === 0) {
+          state.set(to, 1);
+          stack.push({ d: to, edges: directEdges(to), i: 0 });
+        }
+      }
+    }
+  }
+
+  private resolveMachine(m: MachineSym): void {
+    const uri = m.uri;
+    if (m.decl.parent) {
+      const scope = this.scopes.get(uri)!;
+      const parentName: A.Name = { kind: 'Name', text: m.decl.parent.value, quoted: true, start: m.decl.parent.start, end: m.decl.parent.end };
+      if (scope.lookup('machines', parentName.text).length || this.globalMachines.has(parentName.text)) {
+        m.parent = this.lookup(uri, 'machines', parentName, 'machine type', (s): s is MachineSym => s.kind === 'machine');
+      } else {
+        this.lookup(uri, 'machines', parentName, 'machine type');
+      }
+    }
+    const seen = new Map<string, CompatModel>();
+    for (const entry of m.decl.body?.items ?? []) {
+      const c: CompatModel = { decl: entry };
+      m.compat.push(c);
+      c.device = this.lookup(uri, 'devices', entry.device, 'device', (s): s is DeviceSym => s.kind === 'device');
+      if (!c.device || !entry.property) continue;
+      c.property = this.findProperty(uri, entry.property, [c.device], `device \`${c.device.name}\` or its parents`);
+      if (c.property && entry.value) c.value = this.typedValue(uri, entry.value, c.property.type, 'a compat value');
+      const key = `${c.device.name}.${entry.property.text}`;
+      const dup = seen.get(key);
+      if (dup) {
+        this.report(uri, 'VL401', `\`${key}\` is set twice in this machine type; the last one wins`, entry, {
+          related: [{ uri, start: dup.decl.start, end: dup.decl.end, message: 'first set here' }],
+        });
+      }
+      seen.set(key, c);
+    }
+  }
+
+  private checkInheritanceCycles(): void {
+    const check = <S extends DeviceSym | MachineSym>(list: S[], what: string) => {
+      for (const s of list) {
+        const chain: S[] = [s];
+        for (let p = s.parent as S | undefined; p; p = p.parent as S | undefined) {
+          if (p === s) {
+            const at = s.decl.parent ?? s.nameRange;
+            this.report(s.uri, 'VL400', `${what} inheritance cycle: ${[...chain, s].map((x) => x.name).join(' → ')}`, at);
+            s.parent = undefined;
+            break;
+          }
+          if (chain.includes(p) || chain.length > 1000) break;
+          chain.push(p);
+        }
+      }
+    };
+    check(this.result.devices, 'Device');
+    check(this.result.machines, 'Machine type');
+  }
+
+  private checkWireNames(): void {
+    // Sections are found by wire name: two descriptions that can be sent as sections
+    // (a device's state, or not embedded anywhere) must not share one in a file's view.
+    for (const info of this.result.files.values()) {
+      const scope = this.scopes.get(info.uri)!;
+      const byWire = new Map<string, DescriptionSym[]>();
+      for (const s of scope.all()) {
+        if (s.kind !== 'vmstate' || !s.body) continue;
+        if (s.embeddedBy.length && !s.devices.length) continue;
+        const list = byWire.get(s.body.wireName) ?? [];
+        list.push(s);
+        byWire.set(s.body.wireName, list);
+      }
+      for (const [wire, list] of byWire) {
+        if (list.length < 2) continue;
+        for (const s of list.slice(1)) {
+          if (s.uri !== info.uri) continue;
+          const first = list[0];
+          this.report(info.uri, 'VL102', `Wire name \`${wire}\` is already used by \`${first.name}\`; two sections cannot share a name`, wireNameRange(s), {
+            related: [rel(first, 'also sent as ' + JSON.stringify(wire))],
+          });
+        }
+      }
+    }
+  }
+
+  private checkUnused(): void {
+    for (const info of this.result.files.values()) {
+      for (const s of info.syms) {
+        if ((s.kind === 'const' || s.kind === 'enum') && !this.used.has(s)) {
+          this.report(info.uri, 'VL500', `${capitalize(symLabel(s))} is never used`, s.nameRange, { tags: ['unnecessary'] });
+        }
+      }
+      for (const inc of info.includes) {
+        if (!inc.target) continue;
+        // An include is used when anything this file references is declared in its closure
+        // (and not already visible through another include).
+        const targetInfo = this.result.files.get(inc.target)!;
+        const closure = new Set(targetInfo.visible);
+        const refs = this.result.references.get(info.uri) ?? [];
+        const used = refs.some((r) => closure.has(r.sym.uri));
+        if (!used) {
+          this.report(info.uri, 'VL502', `Nothing from \`${inc.decl.path?.value}\` is used here`, inc.decl, { tags: ['unnecessary'] });
+        }
+      }
+    }
+  }
+}
+
+// ---- scopes ----
+
+type Namespace = 'types' | 'devices' | 'machines';
+
+function namespaceOf(s: TopSym): Namespace {
+  return s.kind === 'device' ? 'devices' : s.kind === 'machine' ? 'machines' : 'types';
+}
+
+class Scope {
+  private readonly maps: Record<Namespace, Map<string, TopSym[]>> = { types: new Map(), devices: new Map(), machines: new Map() };
+  add(s: TopSym): void {
+    const m = this.maps[namespaceOf(s)];
+    const list = m.get(s.name);
+    if (list) list.push(s);
+    else m.set(s.name, [s]);
+  }
+  lookup(ns: Namespace, name: string): TopSym[] {
+    return this.maps[ns].get(name) ?? [];
+  }
+  names(ns: Namespace, accept?: (s: TopSym) => boolean): string[] {
+    const out: string[] = [];
+    for (const [name, list] of this.maps[ns]) if (!accept || list.some(accept)) out.push(name);
+    return out;
+  }
+  *all(): Iterable<TopSym> {
+    for (const m of Object.values(this.maps)) for (const list of m.values()) yield* list;
+  }
+}
+
+// ---- helpers ----
+
+function lifecycle(node: { attributes: A.Attribute[]; doc?: A.Doc }): { deprecated?: string; unstable?: boolean; doc?: A.Doc } {
+  const out: { deprecated?: string; unstable?: boolean; doc?: A.Doc } = {};
+  for (const a of node.attributes) {
+    if (a.name.text === 'deprecated') out.deprecated = a.args[0]?.kind === 'StringExpr' ? a.args[0].value : '';
+    if (a.name.text === 'unstable') out.unstable = true;
+  }
+  if (node.doc) out.doc = node.doc;
+  return out;
+}
+
+function embedded(t: WireType): DescriptionSym[] {
+  switch (t.kind) {
+    case 'struct':
+    case 'tmp':
+      return [t.description];
+    case 'list':
+      return embedded(t.element);
+    case 'tree':
+      return [...embedded(t.key), ...embedded(t.value)];
+    default:
+      return [];
+  }
+}
+
+function wireNameRange(d: DescriptionSym): A.Range {
+  const stmt = d.decl.body?.items.find((i): i is A.WireNameStmt => i.kind === 'WireName');
+  return stmt?.value ?? d.nameRange;
+}
+
+function rel(s: { uri: string; nameRange: A.Range }, message: string): Related {
+  return { uri: s.uri, start: s.nameRange.start, end: s.nameRange.end, message };
+}
+
+function baseOf(uri: string): string {
+  return uri.slice(uri.lastIndexOf('/') + 1);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export function symLabel(s: AnySym, withName = true): string {
+  const kind =
+    s.kind === 'vmstate' ? 'description' : s.kind === 'enumMember' ? 'enum member' : s.kind === 'machine' ? 'machine type' : s.kind;
+  return withName ? `${kind} \`${s.name ?? 'unused'}\`` : `a ${kind}`;
+}
+
+function declKindLabel(kind: string): string {
+  const labels: Record<string, string> = {
+    Include: 'includes', Const: 'constants', Enum: 'enums', EnumMember: 'enum members', Vmstate: 'descriptions',
+    Subsection: 'subsections', Field: 'fields', Unused: '`unused`', Device: 'devices', Property: 'properties',
+    State: '`state`', Machine: 'machine types', Compat: 'compat entries', Version: '`version`',
+    MinimumVersion: '`minimum_version`', Needed: '`needed`', Reserved: '`reserved`', WireName: '`name`',
+  };
+  return labels[kind] ?? kind;
+}
+
+export type { ExprType };

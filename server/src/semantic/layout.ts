@@ -1,0 +1,125 @@
+import { BodyModel, DescriptionSym, FieldModel } from './model';
+import { addSize, constSize, repeatSize, Size, symbolicSize, unknownSize, withConditional } from './size';
+import { FieldType, SCALARS, WireType } from './types';
+
+/**
+ * Wire layout of every field at its description's current version: its size (exact, or
+ * symbolic such as `42 × num_timers`) and its offset from the start of the body's data
+ * (fixed while all earlier fields are). Subsections follow the fields; each adds its
+ * header (0x05, name length, name, be32 version) and body when it is sent.
+ */
+export function computeLayouts(descriptions: DescriptionSym[]): void {
+  const memo = new Map<string, Size>();
+  const active = new Set<DescriptionSym>();
+
+  const structSize = (d: DescriptionSym, version: number | undefined): Size => {
+    if (!d.body) return unknownSize(d.name);
+    const key = `${descriptions.indexOf(d)}@${version ?? 'own'}`;
+    const cached = memo.get(key);
+    if (cached) return cached;
+    if (active.has(d)) return unknownSize(`recursive ${d.name}`);
+    active.add(d);
+    const s = bodyTotal(d.body, version ?? d.body.version, version === undefined);
+    active.delete(d);
+    memo.set(key, s);
+    return s;
+  };
+
+  const elementSize = (t: WireType): Size => {
+    switch (t.kind) {
+      case 'scalar':
+        return constSize(SCALARS[t.name].size);
+      case 'enum':
+        return constSize(SCALARS[t.enum.base].size);
+      case 'struct':
+        return structSize(t.description, t.version);
+      case 'tmp':
+        return structSize(t.description, undefined);
+      case 'bytes':
+        return constSize(1);
+      case 'bitmap':
+        return constSize(0); // handled per field: sized by bits
+      case 'opaque':
+        return unknownSize(`opaque ${JSON.stringify(t.info)}`);
+      case 'list':
+        return unknownSize(`${t.flavor}<…>`);
+      case 'tree':
+        return unknownSize('tree<…>');
+      case 'error':
+        return unknownSize('?');
+    }
+  };
+
+  const fieldSize = (f: FieldModel): Size => {
+    const t: FieldType = f.type;
+    const c = t.count;
+    const el = t.element;
+    if (el.kind === 'bitmap') {
+      if (!c || c.kind === 'unknown') return unknownSize('bitmap');
+      if (c.kind === 'fixed') return constSize(Math.ceil(c.value / 64) * 8);
+      const sym = c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.name})`;
+      return symbolicSize(`⌈${c.factor === 1 ? sym : `${c.factor} × ${sym}`} / 64⌉`, 8);
+    }
+    if (el.kind === 'opaque' && c) {
+      // `opaque "info" [n]`: n is the size in bytes.
+      if (c.kind === 'fixed') return constSize(c.value);
+      if (c.kind === 'unknown') return unknownSize(`opaque ${JSON.stringify(el.info)}`);
+      return symbolicSize(c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.name})`, c.factor);
+    }
+    const one = elementSize(el);
+    if (!c) return one;
+    let s: Size;
+    if (c.kind === 'fixed') s = repeatSize(one, { value: c.value });
+    else if (c.kind === 'unknown') s = unknownSize('array of unknown length');
+    else s = repeatSize(one, { symbol: c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.name})`, factor: c.factor });
+    if (t.nullable) s = withConditional(s, `NULL elements of ${f.name} are 1 byte`);
+    return s;
+  };
+
+  /** Fields at `version`, then subsections (conditional). Sets per-field layout when `record`. */
+  const bodyTotal = (body: BodyModel, version: number, record: boolean): Size => {
+    let offset = constSize(0);
+    for (const f of body.fields) {
+      const exists = f.condition !== undefined || f.since === undefined || f.since <= version;
+      const size = fieldSize(f);
+      if (record) {
+        f.size = size;
+        f.offset = offset;
+      }
+      if (!exists) continue;
+      // A field sent only when its `if` holds makes every later offset conditional.
+      offset = f.condition ? withConditional(offset, `${f.name ?? 'unused'} when its \`if\` holds`) : addSize(offset, size);
+    }
+    if (record) body.fieldsSize = offset;
+    let total = offset;
+    for (const s of body.subsections) {
+      const inner = bodyTotal(s.body, s.body.version, record);
+      const header = 1 + 1 + utf8Length(s.body.wireName) + 4;
+      total = withConditional(total, `subsection ${s.body.wireName}`);
+      if (record) s.body.totalSize = addSize(constSize(header), inner);
+    }
+    if (record) body.totalSize = total;
+    return total;
+  };
+
+  for (const d of descriptions) {
+    if (!d.body) continue;
+    active.add(d);
+    bodyTotal(d.body, d.body.version, true);
+    active.delete(d);
+  }
+}
+
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}

@@ -48,7 +48,7 @@ export const CODES = {
   // versions and wire layout
   VL300: { severity: 'error', title: '`since` above the description version' },
   VL301: { severity: 'error', title: '`minimum_version` above `version`' },
-  VL302: { severity: 'warning', title: '`since` ignored because of `if`' },
+  VL302: { severity: 'hint', title: '`since` ignored because of `if`' },
   VL303: { severity: 'warning', title: 'subsection version above 255' },
   VL304: { severity: 'warning', title: 'subsection name not prefixed by its parent' },
   VL305: { severity: 'error', title: 'recursive struct' },
@@ -60,7 +60,6 @@ export const CODES = {
   // devices and machine types
   VL400: { severity: 'error', title: 'inheritance cycle' },
   VL401: { severity: 'warning', title: 'repeated compat entry' },
-  VL402: { severity: 'error', title: 'device without state used as state owner' },
   // hygiene
   VL500: { severity: 'warning', title: 'unused declaration' },
   VL501: { severity: 'warning', title: 'use of a deprecated declaration' },

@@ -255,10 +255,18 @@ class Printer {
           this.tightBefore.add(e.end - 1);
           if (e.expr) stack.push(e.expr);
           break;
-        case 'Member': {
-          const dot = this.tokenAfter(e.object.end - 1);
-          this.tightBefore.add(dot.start);
-          this.tightAfter.add(dot.start);
+        case 'Member':
+          for (const n of e.path.slice(0, -1)) {
+            const dot = this.tokenAfter(n.end - 1);
+            this.tightBefore.add(dot.start);
+            this.tightAfter.add(dot.start);
+          }
+          break;
+        case 'OpaqueExpr': {
+          const open = this.tokenAfter(e.start);
+          this.tightBefore.add(open.start);
+          this.tightAfter.add(open.start);
+          this.tightBefore.add(e.end - 1);
           break;
         }
         case 'Property': {

@@ -98,7 +98,7 @@ class Builder {
   private readonly globalMachines = new Map<string, MachineSym[]>();
   /** Per file: the visible declarations, by namespace. */
   private readonly scopes = new Map<string, Scope>();
-  private readonly deferred: Array<() => void> = [];
+  private readonly deferred: Array<{ run: () => void; current?: { deprecated?: string } }> = [];
   private readonly constFile = new Map<ConstSym, string>();
   private readonly used = new Set<AnySym>();
 
@@ -117,14 +117,14 @@ class Builder {
     for (const info of this.result.files.values()) this.scopes.set(info.uri, this.buildScope(info));
     for (const info of this.result.files.values()) this.checkDuplicates(info);
 
-    for (const c of this.result.consts) this.constValue(c);
-    for (const e of this.result.enums) this.resolveEnum(e);
-    for (const d of this.result.devices) this.resolveDevice(d);
-    for (const d of this.result.descriptions) this.buildDescription(d);
+    for (const c of this.result.consts) this.within(c, () => this.constValue(c));
+    for (const e of this.result.enums) this.within(e, () => this.resolveEnum(e));
+    for (const d of this.result.devices) this.within(d, () => this.resolveDevice(d));
+    for (const d of this.result.descriptions) this.within(d, () => this.buildDescription(d));
     this.linkEmbeddings();
     this.checkStructRecursion();
-    for (const run of this.deferred) run();
-    for (const m of this.result.machines) this.resolveMachine(m);
+    for (const d of this.deferred) this.within(d.current, d.run);
+    for (const m of this.result.machines) this.within(m, () => this.resolveMachine(m));
     this.checkInheritanceCycles();
     computeLayouts(this.result.descriptions);
     this.checkWireNames();
@@ -140,10 +140,27 @@ class Builder {
     list.push({ code, severity: CODES[code].severity, message, start: range.start, end: range.end, uri, ...extra });
   }
 
+  /** The declaration being resolved; its own deprecation silences uses of deprecated things. */
+  private current?: { deprecated?: string };
+
+  private within<R>(current: { deprecated?: string } | undefined, fn: () => R): R {
+    const saved = this.current;
+    this.current = current;
+    try {
+      return fn();
+    } finally {
+      this.current = saved;
+    }
+  }
+
+  private defer(run: () => void): void {
+    this.deferred.push({ run, current: this.current });
+  }
+
   private ref(uri: string, range: A.Range, sym: AnySym): void {
     this.result.references.get(uri)?.push({ uri, range: { start: range.start, end: range.end }, sym });
     this.used.add(sym);
-    if (sym.deprecated !== undefined && !('nameRange' in sym && sym.uri === uri && sym.nameRange.start === range.start)) {
+    if (sym.deprecated !== undefined && this.current?.deprecated === undefined) {
       const what = symLabel(sym);
       this.report(uri, 'VL501', `${what} is deprecated${sym.deprecated ? `: ${sym.deprecated}` : ''}`, range, { tags: ['deprecated'] });
     }
@@ -393,7 +410,7 @@ class Builder {
   private constEnv(uri: string, what = 'a constant'): ExprEnv {
     return {
       name: (n) => this.valueName(uri, n, undefined),
-      member: (m) => this.enumMember(uri, m),
+      member: (m) => this.memberPath(uri, m),
       property: (p) => {
         this.report(uri, 'VL205', `${capitalize(what)} cannot read a property`, p);
         return undefined;
@@ -450,20 +467,58 @@ class Builder {
     return undefined;
   }
 
-  private enumMember(uri: string, m: A.MemberExpr): EnumMemberSym | undefined {
-    const e = this.lookup(uri, 'types', m.object, 'an enum', (s): s is EnumSym => s.kind === 'enum');
-    if (!e || !m.member) return undefined;
-    if (e.members.length === 0 && e.decl.members.length) this.resolveEnum(e);
-    const mem = e.members.find((x) => x.name === m.member!.text);
+  /**
+   * `a.b.c`: a path from a visible field into embedded structs (every member of a struct
+   * is known once the struct is sent), or `Enum.member`.
+   */
+  private memberPath(uri: string, m: A.MemberExpr, fields?: Map<string, FieldModel>, later?: Map<string, FieldModel>): NameTarget | undefined {
+    const [head, ...rest] = m.path;
+    if (rest.length === 0) return undefined;
+    const start = fields?.get(head.text) ?? later?.get(head.text);
+    if (start) {
+      if (!fields?.has(head.text)) {
+        this.valueName(uri, head, fields, later); // reports "comes later"
+        return undefined;
+      }
+      this.ref(uri, head, start);
+      let f = start;
+      for (const name of rest) {
+        const el = f.type.element;
+        if ((el.kind !== 'struct' && el.kind !== 'tmp') || f.type.count) {
+          this.report(uri, 'VL200', `\`${f.name}\` is ${f.type.count ? 'an array' : 'not an embedded description'}; \`.${name.text}\` cannot read into it`, name);
+          return undefined;
+        }
+        const next = el.description.body?.fields.find((x) => x.name === name.text);
+        if (!next) {
+          const sugg = closestMatches(name.text, (el.description.body?.fields ?? []).flatMap((x) => (x.name ? [x.name] : [])));
+          this.report(uri, 'VL100', `\`${el.description.name}\` has no field \`${name.text}\`${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, name, {
+            data: { suggestions: sugg, kind: 'field' },
+          });
+          return undefined;
+        }
+        this.ref(uri, name, next);
+        f = next;
+      }
+      return { kind: 'field', field: f };
+    }
+    const e = this.lookup(uri, 'types', head, fields ? 'field or enum' : 'enum', (s): s is EnumSym => s.kind === 'enum');
+    if (!e) return undefined;
+    if (rest.length > 1) {
+      this.report(uri, 'VL200', `\`${e.name}.${rest[0].text}\` is an enum member; it has no members`, rest[1]);
+      return undefined;
+    }
+    const member = rest[0];
+    this.resolveEnum(e);
+    const mem = e.members.find((x) => x.name === member.text);
     if (!mem) {
-      const sugg = closestMatches(m.member.text, e.members.map((x) => x.name));
-      this.report(uri, 'VL100', `Enum \`${e.name}\` has no member \`${m.member.text}\`${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, m.member, {
+      const sugg = closestMatches(member.text, e.members.map((x) => x.name));
+      this.report(uri, 'VL100', `Enum \`${e.name}\` has no member \`${member.text}\`${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, member, {
         data: { suggestions: sugg, kind: 'enum member' },
       });
       return undefined;
     }
-    this.ref(uri, m.member, mem);
-    return mem;
+    this.ref(uri, member, mem);
+    return { kind: 'enumMember', sym: mem };
   }
 
   private resolveEnum(e: EnumSym): void {
@@ -705,7 +760,7 @@ class Builder {
     }
     if (decl.needed?.kind === 'ExprCondition' && decl.needed.expr) {
       const expr = decl.needed.expr;
-      this.deferred.push(() => this.checkCondition(owner.uri, expr, this.neededEnv(s), 'needed'));
+      this.defer(() => this.checkCondition(owner.uri, expr, this.neededEnv(s), 'needed'));
     }
     return s;
   }
@@ -753,10 +808,10 @@ class Builder {
           break;
         case 'If':
           if (f.condition) this.report(uri, 'VL306', '`if` is given twice', m);
-          else if (m.condition?.expr) {
-            const expr = m.condition.expr;
-            f.condition = expr;
-            this.deferred.push(() => this.checkCondition(uri, expr, this.fieldEnv(body, earlier, f), 'if'));
+          else if (m.condition) {
+            f.condition = m.condition;
+            const expr = m.condition.kind === 'ExprCondition' ? m.condition.expr : undefined;
+            if (expr) this.defer(() => this.checkCondition(uri, expr, this.fieldEnv(body, earlier, f), 'if'));
           }
           break;
         case 'Equal':
@@ -767,7 +822,7 @@ class Builder {
         case 'Default':
           if (m.value) {
             const value = m.value;
-            this.deferred.push(() => {
+            this.defer(() => {
               f.default = this.fieldDefault(uri, f, value);
             });
           }
@@ -779,7 +834,9 @@ class Builder {
     }
     if (f.since !== undefined && f.condition) {
       const since = decl.modifiers.find((m) => m.kind === 'Since')!;
-      this.report(uri, 'VL302', 'QEMU ignores a field\'s version when it has an `if` test: the test alone decides whether the field is sent', since);
+      this.report(uri, 'VL302', 'QEMU ignores a field\'s version when it has an `if` test: the test alone decides whether the field is sent', since, {
+        tags: ['unnecessary'],
+      });
     }
     return f;
   }
@@ -832,7 +889,7 @@ class Builder {
     if (node.dims.length) {
       t.count = { kind: 'unknown' };
       const dims = node.dims;
-      this.deferred.push(() => {
+      this.defer(() => {
         t.count = this.resolveCount(uri, f, dims, sized ? element.kind : 'array');
       });
     }
@@ -883,7 +940,7 @@ class Builder {
           const ver = base.version;
           const v = this.versionValue(uri, ver, 'i32');
           t.version = v;
-          this.deferred.push(() => {
+          this.defer(() => {
             const b = sym.body;
             if (b && (v > b.version || v < b.minimumVersion)) {
               this.report(uri, 'VL308', `\`${sym.name}\` accepts versions ${b.minimumVersion} to ${b.version}; ${v} is out of range`, ver);
@@ -1000,6 +1057,7 @@ class Builder {
     return {
       ...this.constEnv(uri, 'an array size'),
       name: (n) => this.valueName(uri, n, earlier, later),
+      member: (m) => this.memberPath(uri, m, earlier, later),
       property: (p) => this.propertyRef(uri, p, f.body.owner),
     };
   }
@@ -1024,6 +1082,7 @@ class Builder {
     return {
       ...this.constEnv(uri),
       name: (n) => this.valueName(uri, n, earlier, later),
+      member: (m) => this.memberPath(uri, m, earlier, later),
       property: (p) => this.propertyRef(uri, p, body.owner),
       version: () => true,
     };
@@ -1039,6 +1098,7 @@ class Builder {
     return {
       ...this.constEnv(uri),
       name: (n) => this.valueName(uri, n, fields),
+      member: (m) => this.memberPath(uri, m, fields),
       property: (p) => this.propertyRef(uri, p, s.body.owner),
       version: () => true,
     };
@@ -1051,6 +1111,7 @@ class Builder {
     return {
       ...this.constEnv(uri),
       name: (n) => this.valueName(uri, n, fields),
+      member: (m) => this.memberPath(uri, m, fields),
       property: (p) => this.propertyRef(uri, p, d),
       version: () => true,
     };
@@ -1120,7 +1181,7 @@ class Builder {
       }
       if (needed.kind === 'ExprCondition' && needed.expr) {
         const expr = needed.expr;
-        this.deferred.push(() => this.checkCondition(d.uri, expr, this.topNeededEnv(d), 'needed'));
+        this.defer(() => this.checkCondition(d.uri, expr, this.topNeededEnv(d), 'needed'));
       }
     }
   }

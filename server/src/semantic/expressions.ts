@@ -28,8 +28,8 @@ export type NameTarget =
 export interface ExprEnv {
   /** Resolve a bare name; reports its own errors and returns undefined when unknown. */
   name(name: A.Name): NameTarget | undefined;
-  /** Resolve `Enum.member`. */
-  member(expr: A.MemberExpr): EnumMemberSym | undefined;
+  /** Resolve `Enum.member` or a path into an embedded struct (`fifo.num`). */
+  member(expr: A.MemberExpr): NameTarget | undefined;
   /** Resolve `property(…)`; undefined (already reported) when it cannot. */
   property(expr: A.PropertyExpr): PropertySym | undefined;
   /** `version` allowed? When not, the env reports the use and returns false. */
@@ -89,8 +89,13 @@ export function checkExpr(e: A.Expr, env: ExprEnv): Typed {
     }
     case 'Member': {
       const m = env.member(e);
-      return m ? { type: { kind: 'enum', enum: m.owner }, value: m.value } : ERROR;
+      if (!m) return ERROR;
+      if (m.kind === 'enumMember') return { type: { kind: 'enum', enum: m.sym.owner }, value: m.sym.value };
+      if (m.kind === 'const') return ERROR;
+      return fieldType(m.field, e, env);
     }
+    case 'OpaqueExpr':
+      return { type: BOOL };
     case 'Property': {
       const p = env.property(e);
       if (!p) return ERROR;

@@ -132,7 +132,8 @@ export interface FieldModel {
   index: number;
   type: FieldType;
   since?: number;
-  condition?: A.Expr;
+  /** `if (expr)` or `if opaque "why"` (a test QEMU runs on state the stream does not carry). */
+  condition?: A.Condition;
   default?: Value;
   aliases: string[];
   /** `@member("…")`: the C member, when it differs from the name. */

@@ -168,7 +168,7 @@ export interface SinceMod extends Node {
 }
 export interface IfMod extends Node {
   kind: 'If';
-  condition?: ExprCondition;
+  condition?: Condition;
 }
 export interface EqualMod extends Node {
   kind: 'Equal';
@@ -274,6 +274,7 @@ export type Expr =
   | StringExpr
   | NameExpr
   | MemberExpr
+  | OpaqueExpr
   | VersionExpr
   | PropertyExpr
   | UnaryExpr
@@ -299,11 +300,16 @@ export interface NameExpr extends Node {
   kind: 'NameRef';
   name: Name;
 }
-/** `Enum.member`. */
+/** `Enum.member`, or a path into an embedded struct: `recv_fifo.num`, `a.b.c`. */
 export interface MemberExpr extends Node {
   kind: 'Member';
-  object: Name;
-  member?: Name;
+  /** Two names or more; the last may be missing after a trailing `.` (error recovery). */
+  path: Name[];
+}
+/** `opaque("why")`: a bool the description cannot compute (state the stream does not carry). */
+export interface OpaqueExpr extends Node {
+  kind: 'OpaqueExpr';
+  reason?: StringLit;
 }
 export interface VersionExpr extends Node {
   kind: 'VersionRef';

@@ -31,7 +31,25 @@ export function parse(text: string): SyntaxTree {
   const { tokens, diagnostics } = lex(text);
   const p = new Parser(text, tokens, diagnostics);
   const file = p.parseFile();
-  return { text, tokens, file, diagnostics };
+  return { text, tokens, file, diagnostics: capped(diagnostics) };
+}
+
+/** Past this many syntax errors the rest are noise (binary files, wrong language). */
+export const MAX_SYNTAX_DIAGNOSTICS = 40;
+
+function capped(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_SYNTAX_DIAGNOSTICS) return diagnostics;
+  const sorted = diagnostics.slice().sort((a, b) => a.start - b.start);
+  const kept = sorted.slice(0, MAX_SYNTAX_DIAGNOSTICS - 1);
+  const next = sorted[MAX_SYNTAX_DIAGNOSTICS - 1];
+  kept.push({
+    code: 'VL010',
+    severity: 'error',
+    message: `${sorted.length - kept.length} more syntax errors not shown (is this a .vmsd file?)`,
+    start: next.start,
+    end: next.end,
+  });
+  return kept;
 }
 
 const binaryPrecedence: Partial<Record<A.BinaryOp, number>> = {
@@ -64,6 +82,8 @@ class Parser {
         if (!newline && this.hasNewline(t)) newline = true;
         continue;
       }
+      // Unknown characters were reported by the lexer; the grammar does not see them.
+      if (t.kind === T.Unknown) continue;
       this.sig.push(i);
       this.lineStart.push(newline);
       newline = false;
@@ -157,6 +177,12 @@ class Parser {
     return false;
   }
 
+  private looksLikeDeclaration(): boolean {
+    const n1 = this.kind(1);
+    const n2 = this.kind(2);
+    return this.kind() === T.Ident && (n1 === T.Ident || n1 === T.String) && (n2 === T.LBrace || n2 === T.Colon);
+  }
+
   /** Could the token start an item of a `{ ... }` body (field, statement, attribute)? */
   private isBodyItemStart(): boolean {
     const k = this.kind();
@@ -179,6 +205,8 @@ class Parser {
         if (depth === 0 && inBlock && t.kind === T.RBrace) break;
         if (this.atLineStart()) {
           if (this.isTopItemStart()) break;
+          // `vmsate b {` — a declaration with a misspelt keyword: let the item parser say so.
+          if (!inBlock && depth === 0 && this.looksLikeDeclaration()) break;
           if (depth === 0 && inBlock && this.isBodyItemStart()) break;
         }
       }
@@ -648,9 +676,7 @@ class Parser {
         mods.push({ kind: 'Since', value: this.parseExprOrMissing('a version number after `since`'), start, end: this.prevEnd() });
       } else if (word === 'if') {
         this.bump();
-        const c = this.parseCondition('if');
-        const condition = c && c.kind === 'ExprCondition' ? c : undefined;
-        if (c && c.kind === 'OpaqueCondition') this.error('`if` needs an expression; `opaque` conditions are only for `needed`', c.start, c.end);
+        const condition = this.parseCondition('if');
         mods.push({ kind: 'If', condition, start, end: this.prevEnd() });
       } else if (!unusedOnly && (word === 'equal' || word === 'le')) {
         this.bump();
@@ -968,12 +994,24 @@ class Parser {
           this.expect(T.RParen, '`)` to close `property(…)`');
           return { kind: 'Property', device, property, start: t.start, end: this.prevEnd() };
         }
+        if (word === 'opaque' && this.kind(1) === T.LParen) {
+          this.bump();
+          this.bump();
+          const reason = this.parseString('the reason the condition cannot be computed');
+          this.expect(T.RParen, '`)` to close `opaque(…)`');
+          return { kind: 'OpaqueExpr', reason, start: t.start, end: this.prevEnd() };
+        }
         this.bump();
         const name = this.name(t);
         if (this.kind() === T.Dot && this.tok(1).start === this.tok().end) {
-          this.bump();
-          const member = this.parseNameOf('an enum member name', false);
-          return { kind: 'Member', object: name, member, start: t.start, end: this.prevEnd() };
+          const path: A.Name[] = [name];
+          while (this.kind() === T.Dot && this.tok(1).start === this.tok().end && path.length < 64) {
+            this.bump();
+            const member = this.parseNameOf('a member name after `.`', false);
+            if (!member) break;
+            path.push(member);
+          }
+          return { kind: 'Member', path, start: t.start, end: this.prevEnd() };
         }
         return { kind: 'NameRef', name, start: t.start, end: t.end };
       }

@@ -1,0 +1,137 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../server/src/cli/main';
+import { examplesDir } from '../util/paths';
+
+/** Runs the CLI in-process, capturing its output. */
+async function run(args: string[], cwd?: string): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const old = process.cwd();
+  if (cwd) process.chdir(cwd);
+  try {
+    const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
+    return { code, out, err };
+  } finally {
+    process.chdir(old);
+  }
+}
+
+function tmpdir(files: Record<string, string | Uint8Array>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-cli-'));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+describe('cli: vmsd check', () => {
+  it('the examples are clean (exit 0, no errors or warnings)', async () => {
+    const r = await run(['check', examplesDir]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /: 0 errors, 0 warnings\n$/);
+    assert.doesNotMatch(r.out, / (error|warning) VL/);
+  });
+
+  it('--summary prints the descriptions with their versions and sizes', async () => {
+    const r = await run(['check', '--summary', examplesDir]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /hpet_timer\s+hpet_timer\s+1\s+1\s+7\s+0\s+42\n/);
+    assert.match(r.out, /machine types: .*pc-i440fx-7\.2/);
+  });
+
+  it('prints file:line:col: severity code message, and exits 1 on errors', async () => {
+    const dir = tmpdir({ 'a.vmsd': 'vmstate a {\n    x: u9\n}\n' });
+    const r = await run(['check', 'a.vmsd'], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^a\.vmsd:2:8: error VL100 Unknown type `u9`; did you mean `u8`\?\n/);
+  });
+
+  it('--format json carries positions, codes and a summary', async () => {
+    const dir = tmpdir({ 'a.vmsd': 'vmstate a {\n    x: u9\n}\n' });
+    const r = await run(['check', '--format', 'json', dir]);
+    assert.equal(r.code, 1);
+    const j = JSON.parse(r.out);
+    assert.equal(j.summary.errors, 1);
+    assert.deepEqual(
+      { line: j.diagnostics[0].line, column: j.diagnostics[0].column, code: j.diagnostics[0].code, severity: j.diagnostics[0].severity },
+      { line: 2, column: 8, code: 'VL100', severity: 'error' },
+    );
+  });
+
+  it('--fail-on warning turns warnings into a failure', async () => {
+    const dir = tmpdir({ 'a.vmsd': 'const UNUSED = 1\n' });
+    assert.equal((await run(['check', dir])).code, 0);
+    assert.equal((await run(['check', '--fail-on', 'warning', dir])).code, 1);
+  });
+
+  it('exits 2 on usage and I/O errors', async () => {
+    assert.equal((await run(['check', '--format', 'yaml', '.'])).code, 2);
+    assert.equal((await run(['check', '/nonexistent/path/x.vmsd'])).code, 2);
+    assert.equal((await run(['frobnicate'])).code, 2);
+  });
+
+  it('follows includes outside the named paths', async () => {
+    const dir = tmpdir({ 'lib/pci.vmsd': 'vmstate PCIDevice {\n    v: u8\n}\n', 'dev/e.vmsd': 'include "../lib/pci.vmsd"\n\nvmstate e {\n    parent_obj: PCIDevice\n}\n' });
+    const r = await run(['check', path.join(dir, 'dev')]);
+    assert.equal(r.code, 0, r.out);
+  });
+
+  describe('bad input gives diagnostics with ranges and exit 1, never a crash or a hang', () => {
+    const cases: Record<string, string | Uint8Array> = {
+      'binary garbage': Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256),
+      'NUL bytes': 'vmstate a {\0\0\0 x: u8 }\n',
+      'a 1 MB line': 'vmstate a { ' + 'x'.repeat(1 << 20) + ' }\n',
+      '100,000 nested braces': 'vmstate a ' + '{'.repeat(100_000) + '\n',
+      '100,000 nested parentheses': 'const A = ' + '('.repeat(100_000) + '\n',
+      '100,000 nested subsections': 'vmstate a {\n' + 'subsection s {\n'.repeat(100_000),
+      'invalid UTF-8': Uint8Array.from([0x76, 0x6d, 0x73, 0x74, 0x61, 0x74, 0x65, 0x20, 0xc3, 0x28, 0xff, 0xfe, 0x20, 0x7b, 0x7d, 0x0a]),
+      '100,000 unary operators': 'const A = ' + '!'.repeat(100_000) + 'true\n',
+    };
+    for (const [name, content] of Object.entries(cases)) {
+      it(name, async () => {
+        const dir = tmpdir({ 'bad.vmsd': content });
+        const r = await run(['check', '--format', 'json', dir]);
+        assert.equal(r.code, 1, r.err);
+        const j = JSON.parse(r.out);
+        assert.ok(j.diagnostics.length > 0 && j.diagnostics.length < 50, `${j.diagnostics.length} diagnostics`);
+        for (const d of j.diagnostics) assert.ok(d.line >= 1 && d.column >= 1 && d.code.startsWith('VL'));
+      });
+    }
+  });
+});
+
+describe('cli: vmsd fmt', () => {
+  it('--check reports unformatted files and exits 1 without writing', async () => {
+    const dir = tmpdir({ 'a.vmsd': 'vmstate   a {x:u8}\n', 'b.vmsd': 'vmstate b {\n    x: u8\n}\n' });
+    const r = await run(['fmt', '--check', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /a\.vmsd: not formatted/);
+    assert.doesNotMatch(r.out, /b\.vmsd/);
+    assert.equal(fs.readFileSync(path.join(dir, 'a.vmsd'), 'utf8'), 'vmstate   a {x:u8}\n');
+  });
+
+  it('formats in place, then --check is clean', async () => {
+    const dir = tmpdir({ 'a.vmsd': 'vmstate   a {x:u8}\n' });
+    assert.equal((await run(['fmt', dir])).code, 0);
+    assert.equal(fs.readFileSync(path.join(dir, 'a.vmsd'), 'utf8'), 'vmstate a {\n    x: u8\n}\n');
+    assert.equal((await run(['fmt', '--check', dir])).code, 0);
+  });
+
+  it('leaves a file with syntax errors untouched and says where', async () => {
+    const text = 'vmstate a {\n    x:\n}\n';
+    const dir = tmpdir({ 'a.vmsd': text });
+    const r = await run(['fmt', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /a\.vmsd:2:7: not formatted: syntax error VL010/);
+    assert.equal(fs.readFileSync(path.join(dir, 'a.vmsd'), 'utf8'), text);
+  });
+
+  it('the examples are formatted', async () => {
+    const r = await run(['fmt', '--check', examplesDir]);
+    assert.equal(r.code, 0, r.out);
+  });
+});

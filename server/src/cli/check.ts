@@ -77,7 +77,7 @@ export function runCheck(paths: string[], opts: CheckOptions, io: Io): number {
     const countSubs = (b: BodyModel): number => b.subsections.reduce((n, s) => n + 1 + countSubs(s.body), 0);
     for (const d of analysis.descriptions.filter((x) => inRoots(x.uri)).sort((a, b) => a.name.localeCompare(b.name))) {
       const b = d.body;
-      rows.push([d.name, b.wireName, String(b.version), String(b.minimumVersion), String(b.fields.length), String(countSubs(b)), b.fieldsSize ? formatSize(b.fieldsSize, { conditional: false }) : '?']);
+      rows.push([d.name, b.wireName, String(b.version), String(b.minimumVersion), String(b.fields.length), String(countSubs(b)), b.fieldsSize ? formatSize(b.fieldsSize, { conditional: false }) + (b.fieldsSize.conditional.length ? ` (+ ${b.fieldsSize.conditional.length} conditional)` : '') : '?']);
     }
     io.out(table(rows) + '\n');
     const devices = analysis.devices.filter((x) => inRoots(x.uri));

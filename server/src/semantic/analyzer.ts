@@ -230,7 +230,7 @@ class Builder {
   }
 
   private checkAttributes(uri: string, node: A.AnyDecl): void {
-    const seen = new Set<string>();
+    const seen = node.attributes.length ? new Set<string>() : undefined;
     for (const attr of node.attributes) {
       const name = attr.name.text;
       const spec = ATTRIBUTES[name];
@@ -245,8 +245,8 @@ class Builder {
         this.report(uri, 'VL111', `\`@${name}\` does not apply to ${declKindLabel(node.kind)}`, attr);
         continue;
       }
-      if (seen.has(name)) this.report(uri, 'VL306', `\`@${name}\` is given twice`, attr);
-      seen.add(name);
+      if (seen!.has(name)) this.report(uri, 'VL306', `\`@${name}\` is given twice`, attr);
+      seen!.add(name);
       const args = attr.args;
       const ok =
         spec.args === 'none'
@@ -425,7 +425,7 @@ class Builder {
   }
 
   /** A bare name in an expression: a visible field first, then a constant. */
-  private valueName(uri: string, name: A.Name, fields: Map<string, FieldModel> | undefined, later?: Map<string, FieldModel>): NameTarget | undefined {
+  private valueName(uri: string, name: A.Name, fields: FieldScope | undefined, later?: FieldScope): NameTarget | undefined {
     const f = fields?.get(name.text);
     if (f) {
       this.ref(uri, name, f);
@@ -471,7 +471,7 @@ class Builder {
    * `a.b.c`: a path from a visible field into embedded structs (every member of a struct
    * is known once the struct is sent), or `Enum.member`.
    */
-  private memberPath(uri: string, m: A.MemberExpr, fields?: Map<string, FieldModel>, later?: Map<string, FieldModel>): NameTarget | undefined {
+  private memberPath(uri: string, m: A.MemberExpr, fields?: FieldScope, later?: FieldScope): NameTarget | undefined {
     const [head, ...rest] = m.path;
     if (rest.length === 0) return undefined;
     const start = fields?.get(head.text) ?? later?.get(head.text);
@@ -773,8 +773,6 @@ class Builder {
       type: { element: { kind: 'error' }, nullable: false }, aliases: [], doc: decl.doc, ...lifecycle(decl),
     };
     body.fields.push(f);
-    const earlier = new Map<string, FieldModel>();
-    for (const g of body.fields) if (g !== f && g.name !== undefined) earlier.set(g.name, g);
 
     if (decl.kind === 'Field') {
       f.name = decl.name.text;
@@ -811,7 +809,7 @@ class Builder {
           else if (m.condition) {
             f.condition = m.condition;
             const expr = m.condition.kind === 'ExprCondition' ? m.condition.expr : undefined;
-            if (expr) this.defer(() => this.checkCondition(uri, expr, this.fieldEnv(body, earlier, f), 'if'));
+            if (expr) this.defer(() => this.checkCondition(uri, expr, this.fieldEnv(body, f), 'if'));
           }
           break;
         case 'Equal':
@@ -964,12 +962,8 @@ class Builder {
   private resolveCount(uri: string, f: FieldModel, dims: A.Dim[], form: string): Count {
     let fixed = 1n;
     let variable: { ref: { kind: 'field'; field: FieldModel } | { kind: 'property'; property: PropertySym }; factor: bigint } | undefined;
-    const earlier = new Map<string, FieldModel>();
-    const later = new Map<string, FieldModel>();
-    for (const g of f.body.fields) {
-      if (g.name === undefined || g === f) continue;
-      (g.index < f.index ? earlier : later).set(g.name, g);
-    }
+    const earlier = new FieldsOf(f.body, 0, f.index);
+    const later = new FieldsOf(f.body, f.index + 1, Infinity);
     for (const dim of dims) {
       if (!dim.size) return { kind: 'unknown' };
       const parsed = this.splitCount(dim.size);
@@ -1053,7 +1047,7 @@ class Builder {
     return {};
   }
 
-  private countEnv(uri: string, f: FieldModel, earlier: Map<string, FieldModel>, later: Map<string, FieldModel>): ExprEnv {
+  private countEnv(uri: string, f: FieldModel, earlier: FieldScope, later: FieldScope): ExprEnv {
     return {
       ...this.constEnv(uri, 'an array size'),
       name: (n) => this.valueName(uri, n, earlier, later),
@@ -1075,10 +1069,10 @@ class Builder {
   }
 
   /** `if` on a field: earlier fields of the same body, properties, constants, `version`. */
-  private fieldEnv(body: BodyModel, earlier: Map<string, FieldModel>, f: FieldModel): ExprEnv {
+  private fieldEnv(body: BodyModel, f: FieldModel): ExprEnv {
     const uri = body.owner.uri;
-    const later = new Map<string, FieldModel>();
-    for (const g of body.fields) if (g.name !== undefined && g.index >= f.index) later.set(g.name, g);
+    const earlier = new FieldsOf(body, 0, f.index);
+    const later = new FieldsOf(body, f.index, Infinity);
     return {
       ...this.constEnv(uri),
       name: (n) => this.valueName(uri, n, earlier, later),
@@ -1327,6 +1321,39 @@ class Builder {
 }
 
 // ---- scopes ----
+
+/** The fields a position may name (a Map satisfies it). */
+interface FieldScope {
+  get(name: string): FieldModel | undefined;
+  has(name: string): boolean;
+  keys(): Iterable<string>;
+}
+
+const fieldIndex = new WeakMap<BodyModel, Map<string, FieldModel>>();
+
+/** Fields of a body with index in [from, to), looked up through one map per body. */
+class FieldsOf implements FieldScope {
+  private readonly byName: Map<string, FieldModel>;
+  constructor(body: BodyModel, private readonly from: number, private readonly to: number) {
+    let m = fieldIndex.get(body);
+    if (!m || m.size === 0) {
+      m = new Map();
+      for (const g of body.fields) if (g.name !== undefined && !m.has(g.name)) m.set(g.name, g);
+      fieldIndex.set(body, m);
+    }
+    this.byName = m;
+  }
+  get(name: string): FieldModel | undefined {
+    const f = this.byName.get(name);
+    return f && f.index >= this.from && f.index < this.to ? f : undefined;
+  }
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+  *keys(): Iterable<string> {
+    for (const [k, f] of this.byName) if (f.index >= this.from && f.index < this.to) yield k;
+  }
+}
 
 type Namespace = 'types' | 'devices' | 'machines';
 

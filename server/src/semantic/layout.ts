@@ -57,21 +57,21 @@ export function computeLayouts(descriptions: DescriptionSym[]): void {
     if (el.kind === 'bitmap') {
       if (!c || c.kind === 'unknown') return unknownSize('bitmap');
       if (c.kind === 'fixed') return constSize(Math.ceil(c.value / 64) * 8);
-      const sym = c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.name})`;
+      const sym = c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.owner.name}.${c.property.name})`;
       return symbolicSize(`⌈${c.factor === 1 ? sym : `${c.factor} × ${sym}`} / 64⌉`, 8);
     }
     if (el.kind === 'opaque' && c) {
       // `opaque "info" [n]`: n is the size in bytes.
       if (c.kind === 'fixed') return constSize(c.value);
       if (c.kind === 'unknown') return unknownSize(`opaque ${JSON.stringify(el.info)}`);
-      return symbolicSize(c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.name})`, c.factor);
+      return symbolicSize(c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.owner.name}.${c.property.name})`, c.factor);
     }
     const one = elementSize(el);
     if (!c) return one;
     let s: Size;
     if (c.kind === 'fixed') s = repeatSize(one, { value: c.value });
     else if (c.kind === 'unknown') s = unknownSize('array of unknown length');
-    else s = repeatSize(one, { symbol: c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.name})`, factor: c.factor });
+    else s = repeatSize(one, { symbol: c.kind === 'field' ? c.field.name ?? '?' : `property(${c.property.owner.name}.${c.property.name})`, factor: c.factor });
     if (t.nullable) s = withConditional(s, `NULL elements of ${f.name} are 1 byte`);
     return s;
   };

@@ -13,8 +13,10 @@ export interface Size {
   conditional: string[];
 }
 
+const EMPTY_TERMS: Map<string, number> = new Map();
+
 export function constSize(n: number): Size {
-  return { constant: n, terms: new Map(), unknown: [], conditional: [] };
+  return { constant: n, terms: EMPTY_TERMS, unknown: NO_NOTES, conditional: NO_NOTES };
 }
 
 export function symbolicSize(symbol: string, coef: number): Size {
@@ -29,7 +31,13 @@ export function isStatic(s: Size): boolean {
   return s.terms.size === 0 && s.unknown.length === 0 && s.conditional.length === 0;
 }
 
+const NO_NOTES: string[] = [];
+
+/** Sizes are immutable values: parts are shared, never changed in place. */
 export function addSize(a: Size, b: Size): Size {
+  if (b.terms.size === 0 && b.unknown.length === 0 && b.conditional.length === 0) {
+    return { constant: a.constant + b.constant, terms: a.terms, unknown: a.unknown, conditional: a.conditional };
+  }
   const terms = new Map(a.terms);
   for (const [k, v] of b.terms) terms.set(k, (terms.get(k) ?? 0) + v);
   return {

@@ -50,7 +50,7 @@ export const CODES = {
   VL301: { severity: 'error', title: '`minimum_version` above `version`' },
   VL302: { severity: 'hint', title: '`since` ignored because of `if`' },
   VL303: { severity: 'warning', title: 'subsection version above 255' },
-  VL304: { severity: 'warning', title: 'subsection name not prefixed by its parent' },
+  VL304: { severity: 'error', title: 'subsection name not prefixed by its parent' },
   VL305: { severity: 'error', title: 'recursive struct' },
   VL306: { severity: 'error', title: 'repeated statement' },
   VL307: { severity: 'warning', title: '`needed` on a description that is only embedded' },

@@ -5,7 +5,7 @@ import { SyntaxTree } from '../syntax/parser';
 import { closestMatches } from '../util/names';
 import { relativePath, resolveRelative } from '../util/uri';
 import { checkExpr, describeType, ExprEnv, ExprType, fits, NameTarget, Typed } from './expressions';
-import { computeLayouts } from './layout';
+import { computeLayouts, utf8Length } from './layout';
 import {
   AnySym,
   BodyModel,
@@ -101,6 +101,8 @@ class Builder {
   private readonly deferred: Array<{ run: () => void; current?: { deprecated?: string } }> = [];
   private readonly constFile = new Map<ConstSym, string>();
   private readonly used = new Set<AnySym>();
+  /** Declarations reported as duplicates (VL101): no further findings about them. */
+  private readonly duplicates = new Set<TopSym>();
 
   constructor(private readonly trees: Map<string, SyntaxTree>) {}
 
@@ -134,9 +136,15 @@ class Builder {
 
   // ---- reporting ----
 
+  /** While set, nothing is reported or recorded (re-evaluations for the layout). */
+  private silent = false;
+  private errorCount = 0;
+
   private report(uri: string, code: Code, message: string, range: A.Range, extra: Partial<Diagnostic> = {}): void {
+    if (this.silent) return;
     const list = this.result.diagnostics.get(uri);
     if (!list) return;
+    if (CODES[code].severity === 'error') this.errorCount++;
     list.push({ code, severity: CODES[code].severity, message, start: range.start, end: range.end, uri, ...extra });
   }
 
@@ -158,6 +166,7 @@ class Builder {
   }
 
   private ref(uri: string, range: A.Range, sym: AnySym): void {
+    if (this.silent) return;
     this.result.references.get(uri)?.push({ uri, range: { start: range.start, end: range.end }, sym });
     this.used.add(sym);
     if (sym.deprecated !== undefined && this.current?.deprecated === undefined) {
@@ -299,7 +308,6 @@ class Builder {
         if (s === 1) {
           const chain = stack.slice(stack.findIndex((f) => f.uri === inc.target)).map((f) => baseOf(f.uri));
           this.report(info.uri, 'VL106', `Include cycle: ${[...chain, baseOf(inc.target)].join(' → ')}`, inc.decl.path ?? inc.decl);
-          inc.target = undefined; // break the cycle for the rest of the analysis
         } else if (s === 0) {
           state.set(inc.target, 1);
           stack.push({ uri: inc.target, next: 0 });
@@ -331,6 +339,7 @@ class Builder {
       const same = scope.lookup(namespaceOf(sym), sym.name).filter((s) => s !== sym);
       const first = same.find((s) => s.uri !== sym.uri || s.nameRange.start < sym.nameRange.start);
       if (first) {
+        this.duplicates.add(sym);
         this.report(info.uri, 'VL101', `${capitalize(symLabel(sym))} is already declared`, sym.nameRange, {
           related: [{ uri: first.uri, start: first.nameRange.start, end: first.nameRange.end, message: 'first declared here' }],
         });
@@ -341,14 +350,17 @@ class Builder {
   /** Look a name up in a namespace as seen from a file, reporting what goes wrong. */
   private lookup<S extends TopSym>(uri: string, ns: Namespace, name: A.Name, what: string, accept?: (s: TopSym) => s is S): S | undefined {
     const scope = this.scopes.get(uri)!;
-    const found = scope.lookup(ns, name.text);
-    if (found.length > 1 && new Set(found.map((f) => f.uri)).size > 1) {
+    const all = scope.lookup(ns, name.text);
+    // A declaration of the file itself wins (a clash with an include is reported as VL101).
+    const local = all.filter((f) => f.uri === uri);
+    const found = local.length ? local : all;
+    if (!local.length && found.length > 1 && new Set(found.map((f) => f.uri)).size > 1) {
       this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((f) => baseOf(f.uri)))].join(', ')}`, name);
     }
     const sym = found[0];
     if (sym) {
       if (accept && !accept(sym)) {
-        this.report(uri, 'VL112', `\`${name.text}\` is ${symLabel(sym, false)}, not ${what}`, name);
+        this.report(uri, 'VL112', `\`${name.text}\` is ${symLabel(sym, false)}, not ${withArticle(what)}`, name);
         return undefined;
       }
       this.ref(uri, name, sym);
@@ -372,6 +384,13 @@ class Builder {
     return undefined;
   }
 
+  /** checkExpr, also telling whether it reported an error (so callers do not pile on). */
+  private evaluate(expr: A.Expr, env: ExprEnv): { t: Typed; failed: boolean } {
+    const before = this.errorCount;
+    const t = checkExpr(expr, env);
+    return { t, failed: this.errorCount > before || t.type.kind === 'error' };
+  }
+
   // ---- constants and enums ----
 
   private constValue(c: ConstSym): Value | undefined {
@@ -391,25 +410,30 @@ class Builder {
     c.type = type;
     let value: Value | undefined;
     if (c.decl.value) {
-      const t = checkExpr(c.decl.value, this.constEnv(uri));
-      if (t.type.kind !== 'error') {
+      const { t, failed } = this.evaluate(c.decl.value, this.constEnv(uri));
+      if (!failed) {
         if (t.value === undefined) this.report(uri, 'VL205', 'The value of a constant must be computable from literals and other constants', c.decl.value);
         else if (typeof t.value === 'string') this.report(uri, 'VL200', 'Constants are integers or booleans, not strings', c.decl.value);
         else value = t.value;
       }
+      // A bad constant is poisoned (undefined), so its uses do not repeat the error.
       if (type && typeof value === 'bigint' && !fits(value, type)) {
         this.report(uri, 'VL203', `${value} does not fit in ${type}`, c.decl.value);
+        value = undefined;
       }
-      if (type && typeof value === 'boolean') this.report(uri, 'VL200', `Expected ${type}, found bool`, c.decl.value);
+      if (type && typeof value === 'boolean') {
+        this.report(uri, 'VL200', `Expected ${type}, found bool`, c.decl.value);
+        value = undefined;
+      }
     }
     c.value = typeof value === 'string' ? undefined : value;
     c.state = 'done';
     return value;
   }
 
-  private constEnv(uri: string, what = 'a constant'): ExprEnv {
+  private constEnv(uri: string, what = 'a constant', body?: BodyModel): ExprEnv {
     return {
-      name: (n) => this.valueName(uri, n, undefined),
+      name: (n) => this.valueName(uri, n, undefined, undefined, body, what),
       member: (m) => this.memberPath(uri, m),
       property: (p) => {
         this.report(uri, 'VL205', `${capitalize(what)} cannot read a property`, p);
@@ -425,7 +449,11 @@ class Builder {
   }
 
   /** A bare name in an expression: a visible field first, then a constant. */
-  private valueName(uri: string, name: A.Name, fields: FieldScope | undefined, later?: FieldScope): NameTarget | undefined {
+  /**
+   * A bare name in an expression: a visible field first, then a constant. `body` and
+   * `what` only serve better messages when a field is named where it may not be.
+   */
+  private valueName(uri: string, name: A.Name, fields: FieldScope | undefined, later?: FieldScope, body?: BodyModel, what?: string): NameTarget | undefined {
     const f = fields?.get(name.text);
     if (f) {
       this.ref(uri, name, f);
@@ -434,11 +462,25 @@ class Builder {
     const laterField = later?.get(name.text);
     if (laterField) {
       this.ref(uri, name, laterField);
-      this.report(uri, 'VL110', `Field \`${name.text}\` comes later; a condition or size can only read fields sent before it`, name);
+      const self = fields && laterField.index === (fields as { end?: number }).end;
+      this.report(
+        uri,
+        'VL110',
+        self
+          ? `A field's \`if\` or size cannot read the field itself (\`${name.text}\`); only fields sent before it`
+          : `Field \`${name.text}\` comes later; a condition or size can only read fields sent before it`,
+        name,
+      );
       return undefined;
     }
     const scope = this.scopes.get(uri)!;
-    const sym = scope.lookup('types', name.text)[0];
+    const all = scope.lookup('types', name.text);
+    const local = all.filter((x) => x.uri === uri);
+    const found = local.length ? local : all;
+    const sym = found[0];
+    if (sym && !local.length && found.length > 1 && new Set(found.map((x) => x.uri)).size > 1) {
+      this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((x) => baseOf(x.uri)))].join(', ')}`, name);
+    }
     if (sym && sym.kind === 'const') {
       this.ref(uri, name, sym);
       return { kind: 'const', sym };
@@ -447,14 +489,27 @@ class Builder {
       this.report(uri, 'VL112', `\`${name.text}\` is ${symLabel(sym, false)}, not a value${sym.kind === 'enum' ? `; write \`${name.text}.member\`` : ''}`, name);
       return undefined;
     }
-    const candidates = [...(fields?.keys() ?? []), ...scope.names('types', (s): s is ConstSym => s.kind === 'const'), 'version'];
+    // A field where only constants may stand, or a field of another (sub)section.
+    for (let b: BodyModel | undefined = body; b; b = b.subsection?.parent) {
+      const other = b.fields.find((x) => x.name === name.text);
+      if (!other) continue;
+      this.ref(uri, name, other);
+      this.report(
+        uri,
+        'VL205',
+        fields ? `\`${name.text}\` is a field of ${b === body ? 'this description' : `\`${b.wireName}\``} that this position cannot read` : `\`${name.text}\` is a field; ${what ?? 'this'} must be a constant`,
+        name,
+      );
+      return undefined;
+    }
+    const candidates = [...(fields?.keys() ?? []), ...scope.names('types', (x): x is ConstSym => x.kind === 'const'), 'version'];
     // `a-b` lexes as one name; suggest the subtraction when both halves resolve.
     let hint = '';
     const parts = name.text.split('-');
-    if (parts.length === 2 && parts.every((p) => fields?.has(p) || scope.lookup('types', p).some((s) => s.kind === 'const'))) {
+    if (parts.length === 2 && parts.every((x) => fields?.has(x) || scope.lookup('types', x).some((y) => y.kind === 'const'))) {
       hint = `; did you mean \`${parts[0]} - ${parts[1]}\`? (put spaces around \`-\`)`;
     }
-    const global = this.globalTypes.get(name.text)?.find((s) => s.kind === 'const');
+    const global = this.globalTypes.get(name.text)?.find((x) => x.kind === 'const');
     if (global) {
       const rel = relativePath(uri, global.uri);
       this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseOf(global.uri)}, which this file does not include; add \`include "${rel}"\``, name, { data: { include: rel } });
@@ -466,6 +521,7 @@ class Builder {
     });
     return undefined;
   }
+
 
   /**
    * `a.b.c`: a path from a visible field into embedded structs (every member of a struct
@@ -599,6 +655,11 @@ class Builder {
       if (e) return { kind: 'enum', enum: e };
       return { kind: 'error' };
     }
+    const other = scope.lookup('types', t)[0];
+    if (other) {
+      this.report(uri, 'VL112', `\`${t}\` is ${symLabel(other, false)}, not a property type (bool, str, u8 … i64 or an enum)`, name);
+      return { kind: 'error' };
+    }
     const sugg = closestMatches(t, [...PROPERTY_SCALARS, ...scope.names('types', (s): s is EnumSym => s.kind === 'enum')]);
     this.report(uri, 'VL100', `Unknown property type \`${t}\` (bool, str, u8 … i64 or an enum)${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, name, {
       data: { suggestions: sugg, kind: 'property type' },
@@ -657,6 +718,7 @@ class Builder {
       fields: [], subsections: [], reserved: [],
     };
     const seenStmt = new Map<string, A.Node>();
+    let versionKnown = true;
     const once = (node: A.BodyItem, label: string): boolean => {
       const prev = seenStmt.get(node.kind);
       if (prev) {
@@ -673,17 +735,22 @@ class Builder {
           if (once(item, 'name') && item.value) {
             body.wireName = item.value.value;
             if (!item.value.value) this.report(uri, 'VL200', 'A wire name cannot be empty', item.value);
-            else if (item.value.value.length > 255) this.report(uri, 'VL203', 'A wire name is at most 255 bytes (QEMU writes its length as one byte)', item.value);
           }
           break;
         case 'Version':
           if (once(item, 'version') && item.value) {
             body.hasVersion = true;
-            body.version = this.versionValue(uri, item.value, sub ? 'u32' : 'i32');
+            const v = this.versionValue(uri, item.value, sub ? 'u32' : 'i32', body);
+            if (v === undefined) versionKnown = false;
+            body.version = v ?? 0;
           }
           break;
         case 'MinimumVersion':
-          if (once(item, 'minimum_version') && item.value) body.minimumVersion = this.versionValue(uri, item.value, 'i32');
+          if (once(item, 'minimum_version') && item.value) {
+            const v = this.versionValue(uri, item.value, 'i32', body);
+            if (v === undefined) versionKnown = false;
+            body.minimumVersion = v ?? 0;
+          }
           break;
         case 'Needed':
           if (sub) {
@@ -697,10 +764,18 @@ class Builder {
           break;
       }
     }
-    if (body.minimumVersion > body.version) {
+    const wireBytes = utf8Length(body.wireName);
+    if (wireBytes > 255) {
+      const stmt = items.find((i): i is A.WireNameStmt => i.kind === 'WireName');
+      this.report(uri, 'VL203', `Wire name \`${body.wireName.slice(0, 40)}…\` is ${wireBytes} bytes; QEMU writes its length in one byte (at most 255)`, stmt?.value ?? sub?.nameRange ?? owner.nameRange);
+    }
+    if (!versionKnown) {
+      // An invalid version was reported; comparisons against it would only add noise.
+    } else if (body.minimumVersion > body.version) {
       const mv = items.find((i): i is A.MinimumVersionStmt => i.kind === 'MinimumVersion');
       this.report(uri, 'VL301', `\`minimum_version\` ${body.minimumVersion} is above \`version\` ${body.version}`, mv?.value ?? mv ?? owner.nameRange);
     }
+    body.versionKnown = versionKnown;
     if (sub && body.version > 255) {
       const v = items.find((i): i is A.VersionStmt => i.kind === 'Version');
       this.report(uri, 'VL303', `QEMU's loader keeps a subsection version in one byte: ${body.version} arrives as ${body.version & 255}`, v?.value ?? sub.nameRange);
@@ -733,15 +808,15 @@ class Builder {
     return body;
   }
 
-  private versionValue(uri: string, expr: A.Expr, type: IntName): number {
-    const t = checkExpr(expr, this.constEnv(uri, 'a version'));
+  private versionValue(uri: string, expr: A.Expr, type: IntName, body?: BodyModel): number | undefined {
+    const { t, failed } = this.evaluate(expr, this.constEnv(uri, 'a version', body));
     if (typeof t.value !== 'bigint') {
-      if (t.type.kind !== 'error') this.report(uri, 'VL205', 'A version must be a constant integer', expr);
-      return 0;
+      if (!failed) this.report(uri, 'VL205', 'A version must be a constant integer', expr);
+      return undefined;
     }
     if (t.value < 0n || t.value > INT_RANGES[type].max) {
       this.report(uri, 'VL203', `Version ${t.value} is out of range (0 to ${INT_RANGES[type].max})`, expr);
-      return 0;
+      return undefined;
     }
     return Number(t.value);
   }
@@ -754,9 +829,9 @@ class Builder {
     } as unknown as SubsectionModel;
     s.body = this.buildBody(owner, decl.body?.items ?? [], s, `${parent.wireName}/${decl.name!.text}`);
     parent.subsections.push(s);
-    if (!s.body.wireName.startsWith(parent.wireName)) {
+    if (!s.body.wireName.startsWith(parent.wireName) || s.body.wireName.length <= parent.wireName.length) {
       const wn = decl.body?.items.find((i): i is A.WireNameStmt => i.kind === 'WireName');
-      this.report(owner.uri, 'VL304', `QEMU's loader only accepts subsections whose name starts with the parent's name \`${parent.wireName}\`; \`${s.body.wireName}\` would fail to load`, wn?.value ?? s.nameRange);
+      this.report(owner.uri, 'VL304', `QEMU's loader only accepts subsections whose name starts with the parent's name \`${parent.wireName}\` and is longer; \`${s.body.wireName}\` would fail to load`, wn?.value ?? s.nameRange);
     }
     if (decl.needed?.kind === 'ExprCondition' && decl.needed.expr) {
       const expr = decl.needed.expr;
@@ -796,8 +871,8 @@ class Builder {
         case 'Since':
           if (f.since !== undefined) this.report(uri, 'VL306', '`since` is given twice', m);
           else if (m.value) {
-            f.since = this.versionValue(uri, m.value, 'i32');
-            if (f.since > body.version) {
+            f.since = this.versionValue(uri, m.value, 'i32', body);
+            if (f.since !== undefined && body.versionKnown !== false && f.since > body.version) {
               this.report(uri, 'VL300', `\`since ${f.since}\` is above the ${body.subsection ? 'subsection' : 'description'}'s version ${body.version}; bump \`version\` to ${f.since}`, m, {
                 data: { version: f.since },
               });
@@ -937,10 +1012,10 @@ class Builder {
         if (base.version) {
           const ver = base.version;
           const v = this.versionValue(uri, ver, 'i32');
-          t.version = v;
+          if (v !== undefined) t.version = v;
           this.defer(() => {
             const b = sym.body;
-            if (b && (v > b.version || v < b.minimumVersion)) {
+            if (v !== undefined && b && b.versionKnown !== false && (v > b.version || v < b.minimumVersion)) {
               this.report(uri, 'VL308', `\`${sym.name}\` accepts versions ${b.minimumVersion} to ${b.version}; ${v} is out of range`, ver);
             }
           });
@@ -962,8 +1037,8 @@ class Builder {
   private resolveCount(uri: string, f: FieldModel, dims: A.Dim[], form: string): Count {
     let fixed = 1n;
     let variable: { ref: { kind: 'field'; field: FieldModel } | { kind: 'property'; property: PropertySym }; factor: bigint } | undefined;
-    const earlier = new FieldsOf(f.body, 0, f.index);
-    const later = new FieldsOf(f.body, f.index + 1, Infinity);
+    const earlier = readable(f.body, f.index);
+    const later = new FieldsOf(f.body, f.index, Infinity);
     for (const dim of dims) {
       if (!dim.size) return { kind: 'unknown' };
       const parsed = this.splitCount(dim.size);
@@ -1071,7 +1146,7 @@ class Builder {
   /** `if` on a field: earlier fields of the same body, properties, constants, `version`. */
   private fieldEnv(body: BodyModel, f: FieldModel): ExprEnv {
     const uri = body.owner.uri;
-    const earlier = new FieldsOf(body, 0, f.index);
+    const earlier = readable(body, f.index);
     const later = new FieldsOf(body, f.index, Infinity);
     return {
       ...this.constEnv(uri),
@@ -1229,7 +1304,7 @@ class Builder {
       if (scope.lookup('machines', parentName.text).length || this.globalMachines.has(parentName.text)) {
         m.parent = this.lookup(uri, 'machines', parentName, 'machine type', (s): s is MachineSym => s.kind === 'machine');
       } else {
-        this.lookup(uri, 'machines', parentName, 'machine type');
+        this.lookup(uri, 'machines', parentName, 'machine type', (s): s is MachineSym => s.kind === 'machine' && s !== m);
       }
     }
     const seen = new Map<string, CompatModel>();
@@ -1287,7 +1362,7 @@ class Builder {
       for (const [wire, list] of byWire) {
         if (list.length < 2) continue;
         for (const s of list.slice(1)) {
-          if (s.uri !== info.uri) continue;
+          if (s.uri !== info.uri || this.duplicates.has(s)) continue;
           const first = list[0];
           this.report(info.uri, 'VL102', `Wire name \`${wire}\` is already used by \`${first.name}\`; two sections cannot share a name`, wireNameRange(s), {
             related: [rel(first, 'also sent as ' + JSON.stringify(wire))],
@@ -1300,7 +1375,7 @@ class Builder {
   private checkUnused(): void {
     for (const info of this.result.files.values()) {
       for (const s of info.syms) {
-        if ((s.kind === 'const' || s.kind === 'enum') && !this.used.has(s)) {
+        if ((s.kind === 'const' || s.kind === 'enum') && !this.used.has(s) && !this.duplicates.has(s)) {
           this.report(info.uri, 'VL500', `${capitalize(symLabel(s))} is never used`, s.nameRange, { tags: ['unnecessary'] });
         }
       }
@@ -1331,9 +1406,45 @@ interface FieldScope {
 
 const fieldIndex = new WeakMap<BodyModel, Map<string, FieldModel>>();
 
+/**
+ * What a field of a subsection may read besides the earlier fields of its own body: every
+ * field of the enclosing bodies, which QEMU has loaded (into the same C struct) before.
+ */
+class WithParents implements FieldScope {
+  constructor(private readonly own: FieldScope, private readonly body: BodyModel) {}
+  get(name: string): FieldModel | undefined {
+    const f = this.own.get(name);
+    if (f) return f;
+    for (let b = this.body.subsection?.parent; b; b = b.subsection?.parent) {
+      const g = new FieldsOf(b, 0, Infinity).get(name);
+      if (g) return g;
+    }
+    return undefined;
+  }
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+  *keys(): Iterable<string> {
+    yield* this.own.keys();
+    for (let b = this.body.subsection?.parent; b; b = b.subsection?.parent) yield* new FieldsOf(b, 0, Infinity).keys();
+  }
+  get end(): number {
+    return (this.own as FieldsOf).end;
+  }
+}
+
+function readable(body: BodyModel, before: number): FieldScope {
+  const own = new FieldsOf(body, 0, before);
+  return body.subsection ? new WithParents(own, body) : own;
+}
+
 /** Fields of a body with index in [from, to), looked up through one map per body. */
 class FieldsOf implements FieldScope {
   private readonly byName: Map<string, FieldModel>;
+  /** Index of the field this view was made for (fields before it are readable). */
+  get end(): number {
+    return this.to;
+  }
   constructor(body: BodyModel, private readonly from: number, private readonly to: number) {
     let m = fieldIndex.get(body);
     if (!m || m.size === 0) {
@@ -1427,8 +1538,12 @@ function capitalize(s: string): string {
 
 export function symLabel(s: AnySym, withName = true): string {
   const kind =
-    s.kind === 'vmstate' ? 'description' : s.kind === 'enumMember' ? 'enum member' : s.kind === 'machine' ? 'machine type' : s.kind;
-  return withName ? `${kind} \`${s.name ?? 'unused'}\`` : `a ${kind}`;
+    s.kind === 'vmstate' ? 'description' : s.kind === 'enumMember' ? 'enum member' : s.kind === 'machine' ? 'machine type' : s.kind === 'const' ? 'constant' : s.kind;
+  return withName ? `${kind} \`${s.name ?? 'unused'}\`` : withArticle(kind);
+}
+
+function withArticle(noun: string): string {
+  return /^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
 function declKindLabel(kind: string): string {

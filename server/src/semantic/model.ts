@@ -99,6 +99,8 @@ export interface BodyModel {
   minimumVersion: number;
   /** Explicit `version` statement present. */
   hasVersion: boolean;
+  /** False when `version` or `minimum_version` was invalid (reported); comparisons skip it. */
+  versionKnown?: boolean;
   needed?: A.Condition;
   fields: FieldModel[];
   subsections: SubsectionModel[];

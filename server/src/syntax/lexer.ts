@@ -183,6 +183,16 @@ export function lex(text: string): LexResult {
       continue;
     }
 
+    if (c === 0x201c) {
+      // “curly quotes” pasted from a document: a string all the same, with one error.
+      i++;
+      while (i < n && text.charCodeAt(i) !== 0x201d && text.charCodeAt(i) !== C.LF && text.charCodeAt(i) !== C.CR) i++;
+      if (i < n && text.charCodeAt(i) === 0x201d) i++;
+      push(T.String, start);
+      diagnostics.push(err('VL001', 'Use straight double quotes `"` for strings, not curly quotes', start, i));
+      continue;
+    }
+
     const c1 = text.charCodeAt(i + 1);
     if (c === C.Eq) {
       i += c1 === C.Eq ? 2 : 1;
@@ -254,6 +264,11 @@ function lexNumber(text: string, start: number, setEnd: (end: number) => void, d
   while (i < n && isIdentPart(text.charCodeAt(i))) i++;
   const body = text.slice(digitsStart, i);
   if (body.length === 0 || body.startsWith('_') || body.endsWith('_') || body.includes('__')) bad = true;
+  else if (radix === 10 && body.length > 1 && body.charCodeAt(0) === C.D0 && /^[0-9_]+$/.test(body)) {
+    setEnd(i);
+    diagnostics.push(err('VL005', `Decimal numbers do not start with 0 (C would read \`${body}\` as octal); write \`${body.replace(/^[0_]+(?=.)/, '')}\``, start, i));
+    return;
+  }
   else {
     for (let k = 0; k < body.length; k++) {
       const d = body.charCodeAt(k);
@@ -275,7 +290,7 @@ function lexNumber(text: string, start: number, setEnd: (end: number) => void, d
 /** Value of an integer token, or undefined when the lexer reported it as invalid. */
 export function intValue(text: string): bigint | undefined {
   const clean = text.replace(/_/g, '');
-  if (!/^(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)$/.test(clean)) return undefined;
+  if (!/^(0[xX][0-9a-fA-F]+|0[bB][01]+|0|[1-9][0-9]*)$/.test(clean)) return undefined;
   return BigInt(clean.toLowerCase());
 }
 
@@ -283,7 +298,7 @@ export function intValue(text: string): bigint | undefined {
 export function stringValue(raw: string): { value: string; badEscapes: Array<{ offset: number; length: number }> } {
   let value = '';
   const badEscapes: Array<{ offset: number; length: number }> = [];
-  const end = raw.length > 1 && raw.endsWith('"') ? raw.length - 1 : raw.length;
+  const end = raw.length > 1 && (raw.endsWith('"') || raw.endsWith('\u201d')) ? raw.length - 1 : raw.length;
   for (let i = 1; i < end; i++) {
     const ch = raw[i];
     if (ch !== '\\') {

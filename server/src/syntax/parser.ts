@@ -69,6 +69,8 @@ class Parser {
   private blockDepth = 0;
   private typeDepth = 0;
   private lastErrorAt = -1;
+  /** After a nesting-too-deep error, the unwinding frames' complaints are noise. */
+  private quietUntil = -1;
 
   constructor(
     private readonly text: string,
@@ -132,7 +134,7 @@ class Parser {
 
   private error(message: string, start: number, end: number, code = 'VL010', data?: Diagnostic['data']): void {
     // One error per position: the first is the well-placed one, the rest a cascade.
-    if (start === this.lastErrorAt) return;
+    if (start === this.lastErrorAt || (start <= this.quietUntil && code !== 'VL011')) return;
     this.lastErrorAt = start;
     const d: Diagnostic = { code, severity: 'error', message, start, end };
     if (data) d.data = data;
@@ -419,6 +421,7 @@ class Parser {
     const name = this.parseNameOf('the enum name', false);
     let baseType: A.Name | undefined;
     if (this.expect(T.Colon, '`:` and the wire type of the enum (u8 … i64)')) baseType = this.parseNameOf('an integer type (u8 … i64)', false);
+    else if (this.kind() === T.Ident && this.kind(1) === T.LBrace) baseType = this.name(this.bump()); // `enum E u8 {`
     const members: A.EnumMember[] = [];
     const body = this.parseBlock(() => {
       const start = this.tok().start;
@@ -570,7 +573,7 @@ class Parser {
           const size = this.parseExprOrMissing('the number of unused bytes');
           const modifiers = this.parseModifiers(true);
           const node = this.finish<A.UnusedDecl>({ kind: 'Unused', ...base, keyword, size, modifiers, end: 0 });
-          this.checkEndOfItem('`unused`');
+          this.checkEndOfItem('`unused`', ['since', 'if']);
           return node;
         }
         case 'subsection':
@@ -643,7 +646,7 @@ class Parser {
   }
 
   /** After a complete item, the line must end or another item must start. */
-  private checkEndOfItem(what: string): void {
+  private checkEndOfItem(what: string, allowed: readonly string[] = FIELD_MODIFIERS): void {
     const t = this.tok();
     if (t.kind === T.EOF || t.kind === T.RBrace || this.atLineStart()) return;
     if ((t.kind === T.Ident || t.kind === T.String) && this.kind(1) === T.Colon) return; // `a: u8 b: u8`
@@ -653,9 +656,10 @@ class Parser {
       return;
     }
     const word = this.textOf(t);
-    const sugg = t.kind === T.Ident ? closestMatches(word, [...FIELD_MODIFIERS]) : [];
+    const sugg = t.kind === T.Ident && !allowed.includes(word) ? closestMatches(word, [...allowed]) : [];
+    const expected = `expected ${allowed.join(', ')} or a new line`;
     this.error(
-      `Unexpected ${this.describe(t)} after ${what}${sugg.length ? `; did you mean \`${sugg[0]}\`?` : '; expected since, if, equal, le, default, alias or a new line'}`,
+      `Unexpected ${this.describe(t)} after ${what}${sugg.length ? `; did you mean \`${sugg[0]}\`?` : `; ${expected}`}`,
       t.start,
       t.end,
       'VL010',
@@ -704,6 +708,7 @@ class Parser {
     if (this.typeDepth >= MAX_TYPE_DEPTH) {
       this.error(`Types nested deeper than ${MAX_TYPE_DEPTH} levels are not supported`, t.start, t.end, 'VL012');
       this.skipRestOfLine(true);
+      this.quietUntil = this.prevEnd();
       return undefined;
     }
     this.typeDepth++;
@@ -915,6 +920,7 @@ class Parser {
       if (this.exprDepth >= MAX_EXPR_DEPTH) {
         this.error(`Expression nested deeper than ${MAX_EXPR_DEPTH} levels`, opRange.start, opRange.end, 'VL012');
         this.skipRestOfLine(true);
+        this.quietUntil = this.prevEnd();
         return left;
       }
       this.exprDepth++;
@@ -938,6 +944,7 @@ class Parser {
     if (this.exprDepth >= MAX_EXPR_DEPTH) {
       this.error(`Expression nested deeper than ${MAX_EXPR_DEPTH} levels`, t.start, t.end, 'VL012');
       this.skipRestOfLine(true);
+      this.quietUntil = this.prevEnd();
       return { kind: 'ErrorExpr', start: t.start, end: this.prevEnd() };
     }
     this.exprDepth++;
@@ -963,6 +970,7 @@ class Parser {
         if (this.exprDepth >= MAX_EXPR_DEPTH) {
           this.error(`Expression nested deeper than ${MAX_EXPR_DEPTH} levels`, t.start, t.end, 'VL012');
           this.skipParenGroup();
+          this.quietUntil = this.prevEnd();
           return { kind: 'ErrorExpr', start: t.start, end: this.prevEnd() };
         }
         this.exprDepth++;

@@ -35,6 +35,7 @@ export const CODES = {
   VL110: { severity: 'error', title: 'field used before it is sent' },
   VL111: { severity: 'warning', title: 'unknown attribute' },
   VL112: { severity: 'error', title: 'wrong kind of name' },
+  VL113: { severity: 'error', title: '`version` not available here' },
   // types and expressions
   VL200: { severity: 'error', title: 'type mismatch' },
   VL201: { severity: 'error', title: 'invalid array size' },
@@ -54,9 +55,10 @@ export const CODES = {
   VL305: { severity: 'error', title: 'recursive struct' },
   VL306: { severity: 'error', title: 'repeated statement' },
   VL307: { severity: 'warning', title: '`needed` on a description that is only embedded' },
-  VL308: { severity: 'error', title: 'explicit struct version out of range' },
+  VL308: { severity: 'error', title: 'struct version out of range' },
   VL309: { severity: 'warning', title: 'empty array' },
   VL310: { severity: 'error', title: 'statement not allowed here' },
+  VL311: { severity: 'warning', title: 'count field missing in older versions' },
   // devices and machine types
   VL400: { severity: 'error', title: 'inheritance cycle' },
   VL401: { severity: 'warning', title: 'repeated compat entry' },

@@ -254,7 +254,7 @@ class Builder {
         this.report(uri, 'VL111', `\`@${name}\` does not apply to ${declKindLabel(node.kind)}`, attr);
         continue;
       }
-      if (seen!.has(name)) this.report(uri, 'VL306', `\`@${name}\` is given twice`, attr);
+      if (seen!.has(name) && name !== 'validate') this.report(uri, 'VL306', `\`@${name}\` is given twice`, attr);
       seen!.add(name);
       const args = attr.args;
       const ok =
@@ -841,6 +841,12 @@ class Builder {
   }
 
   private buildField(body: BodyModel, decl: A.FieldDecl | A.UnusedDecl): FieldModel {
+    // A deprecated field may use deprecated things without a warning.
+    const dep = lifecycle(decl).deprecated;
+    return dep === undefined ? this.buildFieldIn(body, decl) : this.within({ deprecated: dep }, () => this.buildFieldIn(body, decl));
+  }
+
+  private buildFieldIn(body: BodyModel, decl: A.FieldDecl | A.UnusedDecl): FieldModel {
     const uri = body.owner.uri;
     const index = body.fields.length;
     const f: FieldModel = {
@@ -905,6 +911,7 @@ class Builder {
           break;
       }
     }
+    this.defer(() => this.checkElementLoadVersion(uri, f));
     if (f.since !== undefined && f.condition) {
       const since = decl.modifiers.find((m) => m.kind === 'Since')!;
       this.report(uri, 'VL302', 'QEMU ignores a field\'s version when it has an `if` test: the test alone decides whether the field is sent', since, {
@@ -912,6 +919,22 @@ class Builder {
       });
     }
     return f;
+  }
+
+  /**
+   * QEMU 7.2 loads list, tree and tmp elements with the field's own version (0 unless
+   * `since`), not the element description's: that version must be accepted by it.
+   */
+  private checkElementLoadVersion(uri: string, f: FieldModel): void {
+    const el = f.type.element;
+    const descs = el.kind === 'tmp' ? [el.description] : el.kind === 'list' ? embedded(el.element) : el.kind === 'tree' ? embedded(el.value) : [];
+    const v = f.since ?? 0;
+    for (const d of descs) {
+      const b = d.body;
+      if (!b || b.versionKnown === false || b.minimumVersion <= v) continue;
+      const at = f.decl.kind === 'Field' && f.decl.type ? f.decl.type : f.nameRange;
+      this.report(uri, 'VL308', `QEMU loads ${el.kind} elements with the field's version ${v}, but \`${d.name}\` has minimum_version ${b.minimumVersion}: the load would fail as too old`, at);
+    }
   }
 
   private setCheck(uri: string, f: FieldModel, check: 'equal' | 'le', at: A.Range): void {
@@ -934,7 +957,8 @@ class Builder {
     else if (el.kind === 'enum') type = { kind: 'enum', enum: el.enum };
     else if (el.kind === 'scalar' && el.name === 'timer') type = { kind: 'int', name: 'i64' };
     else {
-      this.report(uri, 'VL200', `A default can be given for integer, bool and enum fields; \`${f.name}\` is ${f.type.count ? 'an array' : el.kind}`, expr);
+      const what = f.type.count && el.kind !== 'bytes' ? 'an array' : el.kind === 'scalar' ? el.name : el.kind === 'bytes' ? 'a byte buffer' : el.kind;
+      this.report(uri, 'VL200', `A default can be given for integer, bool and enum fields; \`${f.name}\` is ${what}`, expr);
       return undefined;
     }
     if (f.type.count) {
@@ -956,8 +980,8 @@ class Builder {
       if (node.dims.length === 0) this.report(uri, 'VL206', 'Only array elements can be NULL pointers: `T?[n]`', node.nullable);
       if (sized) this.report(uri, 'VL206', `\`${element.kind}\` elements cannot be NULL pointers`, node.nullable);
     }
-    if ((element.kind === 'list' || element.kind === 'tree') && node.dims.length) {
-      this.report(uri, 'VL206', 'Lists and trees cannot be arrays', node.dims[0]);
+    if ((element.kind === 'list' || element.kind === 'tree' || element.kind === 'tmp') && node.dims.length) {
+      this.report(uri, 'VL206', element.kind === 'tmp' ? 'A `tmp<…>` field is a single value' : 'Lists and trees cannot be arrays', node.dims[0]);
     }
     if (node.dims.length) {
       t.count = { kind: 'unknown' };
@@ -980,13 +1004,20 @@ class Builder {
         return { kind: 'opaque', info: base.info?.value ?? '' };
       case 'ListType': {
         const el = base.element ? this.elementOfNested(uri, base.element, depth) : undefined;
+        if (el && el.kind !== 'struct' && el.kind !== 'error') {
+          this.report(uri, 'VL206', 'List elements are descriptions (QEMU encodes each with its VMStateDescription)', base.element!);
+        }
         return el ? { kind: 'list', flavor: base.flavor, element: el } : { kind: 'error' };
       }
       case 'TreeType': {
         const key = base.key ? this.elementOfNested(uri, base.key, depth) : undefined;
         const value = base.value ? this.elementOfNested(uri, base.value, depth) : undefined;
-        if (key && key.kind !== 'scalar' && key.kind !== 'struct' && key.kind !== 'error') {
+        const intKey = key && ((key.kind === 'scalar' && isIntName(key.name)) || key.kind === 'enum');
+        if (key && !intKey && key.kind !== 'struct' && key.kind !== 'error') {
           this.report(uri, 'VL206', 'A tree key is an integer (a direct key, sent as be64) or a description', base.key!);
+        }
+        if (value && value.kind !== 'struct' && value.kind !== 'error') {
+          this.report(uri, 'VL206', 'Tree values are descriptions (QEMU encodes each with its VMStateDescription)', base.value!);
         }
         return key && value ? { kind: 'tree', key, value } : { kind: 'error' };
       }
@@ -1036,90 +1067,140 @@ class Builder {
    */
   private resolveCount(uri: string, f: FieldModel, dims: A.Dim[], form: string): Count {
     let fixed = 1n;
-    let variable: { ref: { kind: 'field'; field: FieldModel } | { kind: 'property'; property: PropertySym }; factor: bigint } | undefined;
+    let variable: { ref: { kind: 'field'; field: FieldModel } | { kind: 'property'; property: PropertySym }; factor: bigint; at: A.Range } | undefined;
     const earlier = readable(f.body, f.index);
     const later = new FieldsOf(f.body, f.index, Infinity);
+    const max = 0x7fffffffn;
+    const env = this.countEnv(uri, f, earlier, later);
     for (const dim of dims) {
       if (!dim.size) return { kind: 'unknown' };
-      const parsed = this.splitCount(dim.size);
-      if (parsed.ref) {
+      const at = dim.size;
+      const parsed = this.splitCount(dim.size, uri, f, earlier, later);
+      if (parsed === 'error') return { kind: 'unknown' };
+      if (parsed) {
         if (variable) {
-          this.report(uri, 'VL201', 'Only one dimension can come from a field or property', dim.size);
+          this.report(uri, 'VL201', 'Only one dimension can come from a field or property', at);
           return { kind: 'unknown' };
         }
-        let ref: { kind: 'field'; field: FieldModel } | { kind: 'property'; property: PropertySym } | undefined;
-        if (parsed.ref.kind === 'NameRef') {
-          const target = this.valueName(uri, parsed.ref.name, earlier, later);
-          if (!target) return { kind: 'unknown' };
-          if (target.kind === 'const' || target.kind === 'enumMember') {
-            // A constant: fold it into the fixed part.
-            const v = target.kind === 'const' ? this.constValue(target.sym) : target.sym.value;
-            if (typeof v !== 'bigint') return { kind: 'unknown' };
-            fixed *= v * (parsed.factor ?? 1n);
-            continue;
-          }
-          const fe = target.field.type.element;
-          const allowed = form === 'array' ? COUNT_TYPES : BUFFER_SIZE_TYPES;
-          if (target.field.type.count || fe.kind !== 'scalar' || !allowed.has(fe.name)) {
-            const want = form === 'array' ? 'u8, u16, u32 or i32 (QEMU\'s VARRAY_UINT8/16/32 and VARRAY_INT32)' : 'an integer field of at most 32 bits (QEMU reads buffer sizes as int32)';
-            this.report(uri, 'VL202', `\`${target.field.name}\` cannot give a count: it must be ${want}`, parsed.ref);
+        const { ref, factorExpr } = parsed;
+        let factor = 1n;
+        if (factorExpr) {
+          const { t, failed } = this.evaluate(factorExpr, this.constEnv(uri, 'a size factor', f.body));
+          if (failed) return { kind: 'unknown' };
+          if (typeof t.value !== 'bigint' || t.value <= 0n) {
+            this.report(uri, 'VL201', 'A size factor must be a positive constant integer', factorExpr);
             return { kind: 'unknown' };
           }
-          ref = { kind: 'field', field: target.field };
-        } else {
-          const p = this.propertyRef(uri, parsed.ref, f.body.owner);
-          if (!p) return { kind: 'unknown' };
-          if (p.type.kind !== 'int') {
-            this.report(uri, 'VL202', `Property \`${p.name}\` is not an integer and cannot give a count`, parsed.ref);
-            return { kind: 'unknown' };
-          }
-          ref = { kind: 'property', property: p };
+          factor = t.value;
         }
-        variable = { ref, factor: parsed.factor ?? 1n };
+        const allowed = form === 'array' ? COUNT_TYPES : BUFFER_SIZE_TYPES;
+        if (ref.kind === 'field') {
+          const fe = ref.field.type.element;
+          if (ref.field.type.count || fe.kind !== 'scalar' || !allowed.has(fe.name)) {
+            const want = form === 'array' ? "u8, u16, u32 or i32 (QEMU's VARRAY_UINT8/16/32 and VARRAY_INT32)" : 'an integer field of at most 32 bits (QEMU reads buffer sizes as int32)';
+            this.report(uri, 'VL202', `\`${ref.field.name}\` cannot give a count: it must be ${want}`, ref.at);
+            return { kind: 'unknown' };
+          }
+          this.checkCountPresence(uri, f, ref.field, ref.at);
+          variable = { ref: { kind: 'field', field: ref.field }, factor, at };
+        } else {
+          const p = ref.property;
+          if (p.type.kind !== 'int' || !allowed.has(p.type.name)) {
+            const want = form === 'array' ? 'u8, u16, u32 or i32' : 'an integer of at most 32 bits';
+            this.report(uri, 'VL202', `Property \`${p.name}\` cannot give a count: it must be ${want}`, ref.at);
+            return { kind: 'unknown' };
+          }
+          variable = { ref: { kind: 'property', property: p }, factor, at };
+        }
         continue;
       }
-      const t = checkExpr(dim.size, this.countEnv(uri, f, earlier, later));
-      if (t.type.kind === 'error') return { kind: 'unknown' };
+      const { t, failed } = this.evaluate(dim.size, env);
+      if (failed) return { kind: 'unknown' };
       if (typeof t.value !== 'bigint') {
-        this.report(uri, 'VL201', 'An array size is a constant, a field or `property(…)`, optionally times a constant (e.g. `n * 4`)', dim.size);
+        this.report(uri, 'VL201', 'An array size is a constant, a field or `property(…)`, optionally times a constant (e.g. `n * 4`)', at);
         return { kind: 'unknown' };
       }
       if (t.value < 0n) {
-        this.report(uri, 'VL201', `An array size cannot be negative (${t.value})`, dim.size);
+        this.report(uri, 'VL201', `An array size cannot be negative (${t.value})`, at);
         return { kind: 'unknown' };
       }
+      if (t.value === 0n) this.report(uri, 'VL309', 'This array has no elements and puts nothing on the wire', at);
       fixed *= t.value;
+      if (fixed > max) {
+        this.report(uri, 'VL201', `Array size ${fixed} is too large (QEMU counts elements in an int)`, at);
+        return { kind: 'unknown' };
+      }
     }
-    const max = 0x7fffffffn;
     if (variable) {
       const factor = variable.factor * fixed;
       if (factor <= 0n || factor > max) {
-        this.report(uri, 'VL201', `Size factor ${factor} is out of range (1 to ${max})`, dims[0]);
+        this.report(uri, 'VL201', `Size factor ${factor} is out of range (1 to ${max})`, variable.at);
         return { kind: 'unknown' };
       }
       return variable.ref.kind === 'field'
         ? { kind: 'field', field: variable.ref.field, factor: Number(factor) }
         : { kind: 'property', property: variable.ref.property, factor: Number(factor) };
     }
-    if (fixed > max) {
-      this.report(uri, 'VL201', `Array size ${fixed} is too large (QEMU counts elements in an int)`, dims[0]);
-      return { kind: 'unknown' };
-    }
-    if (fixed === 0n) this.report(uri, 'VL309', 'This array has no elements and puts nothing on the wire', dims[0]);
     return { kind: 'fixed', value: Number(fixed) };
   }
 
-  /** `n`, `n * 4`, `4 * n`, `property(p)`, `property(p) * 4` → the reference and factor. */
-  private splitCount(e: A.Expr): { ref?: A.NameExpr | A.PropertyExpr; factor?: bigint } {
-    const isRef = (x: A.Expr | undefined): x is A.NameExpr | A.PropertyExpr => !!x && (x.kind === 'NameRef' || x.kind === 'Property');
-    const lit = (x: A.Expr | undefined): bigint | undefined => (x && x.kind === 'Int' ? x.value : undefined);
-    if (isRef(e)) return { ref: e };
-    if (e.kind === 'Paren' && e.expr) return this.splitCount(e.expr);
-    if (e.kind === 'Binary' && e.op === '*') {
-      if (isRef(e.left) && lit(e.right) !== undefined) return { ref: e.left, factor: lit(e.right) };
-      if (isRef(e.right) && lit(e.left) !== undefined) return { ref: e.right, factor: lit(e.left) };
+  /**
+   * A count read from a field that older versions do not send: QEMU then uses whatever
+   * the destination's struct holds, so the field needs a `default` (what pre_load sets).
+   */
+  private checkCountPresence(uri: string, f: FieldModel, count: FieldModel, at: A.Range): void {
+    const countSince = count.since ?? 0;
+    const arraySince = f.since ?? 0;
+    if (count.condition || f.condition || count.body !== f.body) return;
+    const hasDefault = count.decl.kind === 'Field' && count.decl.modifiers.some((m) => m.kind === 'Default');
+    if (countSince > arraySince && countSince > f.body.minimumVersion && !hasDefault) {
+      const from = Math.max(arraySince, f.body.minimumVersion);
+      this.report(
+        uri,
+        'VL311',
+        `\`${count.name}\` is only sent from version ${countSince}, but \`${f.name}\` is also read at version${countSince - 1 > from ? `s ${from}–${countSince - 1}` : ` ${from}`}; give \`${count.name}\` a \`default\` (the value pre_load sets)`,
+        at,
+      );
     }
-    return {};
+  }
+
+  /**
+   * `n`, `n * K`, `K * n`, `property(p)` … → the count reference and the factor expression;
+   * undefined when the dimension holds no field or property (a constant size), 'error'
+   * when a name in it was reported.
+   */
+  private splitCount(
+    e: A.Expr,
+    uri: string,
+    f: FieldModel,
+    earlier: FieldScope,
+    later: FieldScope,
+  ): { ref: CountRef; factorExpr?: A.Expr } | undefined | 'error' {
+    const refOf = (x: A.Expr): CountRef | undefined | 'error' => {
+      if (x.kind === 'Property') {
+        const p = this.propertyRef(uri, x, f.body.owner);
+        return p ? { kind: 'property', property: p, at: x } : 'error';
+      }
+      if (x.kind === 'NameRef') {
+        // Constants are sizes, not references; only a field name is a reference.
+        if (!earlier.has(x.name.text) && !later.has(x.name.text)) return undefined;
+        const t = this.valueName(uri, x.name, earlier, later);
+        return t && t.kind === 'field' ? { kind: 'field', field: t.field, at: x } : 'error';
+      }
+      return undefined;
+    };
+    if (e.kind === 'Paren' && e.expr) return this.splitCount(e.expr, uri, f, earlier, later);
+    const direct = refOf(e);
+    if (direct) return direct === 'error' ? 'error' : { ref: direct };
+    if (e.kind === 'Binary' && e.op === '*' && e.right) {
+      const l = refOf(e.left);
+      if (l === 'error') return 'error';
+      if (l) return { ref: l, factorExpr: e.right };
+      const r = refOf(e.right);
+      if (r === 'error') return 'error';
+      if (r) return { ref: r, factorExpr: e.left };
+    }
+    return undefined;
   }
 
   private countEnv(uri: string, f: FieldModel, earlier: FieldScope, later: FieldScope): ExprEnv {
@@ -1137,7 +1218,7 @@ class Builder {
     const t: Typed = checkExpr(expr, env);
     if (t.type.kind !== 'bool' && t.type.kind !== 'error') {
       const fix = t.type.kind === 'int' ? `; write \`${what} (… != 0)\`` : '';
-      this.report(uri, 'VL200', `A \`${what}\` condition must be a bool, found ${describeType(t.type)}${fix}`, expr, {
+      this.report(uri, 'VL200', `${what === 'if' ? 'An' : 'A'} \`${what}\` condition must be a bool, found ${describeType(t.type)}${fix}`, expr, {
         data: t.type.kind === 'int' ? { fix: 'compare-nonzero' } : undefined,
       });
     }
@@ -1157,6 +1238,11 @@ class Builder {
     };
   }
 
+  private noVersionInNeeded(uri: string, v: A.VersionExpr): false {
+    this.report(uri, 'VL113', 'QEMU calls needed() without a version: only the sender evaluates it, with its own current version; test a field or a property instead', v);
+    return false;
+  }
+
   /** `needed` of a subsection: every field of the parent chain and of the subsection itself. */
   private neededEnv(s: SubsectionModel): ExprEnv {
     const uri = s.uri;
@@ -1169,7 +1255,7 @@ class Builder {
       name: (n) => this.valueName(uri, n, fields),
       member: (m) => this.memberPath(uri, m, fields),
       property: (p) => this.propertyRef(uri, p, s.body.owner),
-      version: () => true,
+      version: (v) => this.noVersionInNeeded(uri, v),
     };
   }
 
@@ -1182,7 +1268,7 @@ class Builder {
       name: (n) => this.valueName(uri, n, fields),
       member: (m) => this.memberPath(uri, m, fields),
       property: (p) => this.propertyRef(uri, p, d),
-      version: () => true,
+      version: (v) => this.noVersionInNeeded(uri, v),
     };
   }
 
@@ -1264,7 +1350,8 @@ class Builder {
       const visit = (b: BodyModel) => {
         for (const f of b.fields) {
           const e = f.type.element;
-          if (e.kind === 'struct' || e.kind === 'tmp') out.push({ to: e.description, field: f });
+          // A NULL-able pointer array (`T?[n]`) ends a recursion with NULL elements.
+          if ((e.kind === 'struct' || e.kind === 'tmp') && !f.type.nullable) out.push({ to: e.description, field: f });
         }
         for (const s of b.subsections) visit(s.body);
       };
@@ -1396,6 +1483,8 @@ class Builder {
 }
 
 // ---- scopes ----
+
+type CountRef = { kind: 'field'; field: FieldModel; at: A.Range } | { kind: 'property'; property: PropertySym; at: A.Range };
 
 /** The fields a position may name (a Map satisfies it). */
 interface FieldScope {

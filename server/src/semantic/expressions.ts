@@ -32,8 +32,11 @@ export interface ExprEnv {
   member(expr: A.MemberExpr): NameTarget | undefined;
   /** Resolve `property(…)`; undefined (already reported) when it cannot. */
   property(expr: A.PropertyExpr): PropertySym | undefined;
-  /** `version` allowed? When not, the env reports the use and returns false. */
-  version(expr: A.VersionExpr): boolean;
+  /**
+   * `version` allowed? When not, the env reports the use and returns false; a bigint is
+   * the version's value when it is known (layout at a given version).
+   */
+  version(expr: A.VersionExpr): boolean | bigint;
   /** Evaluate a constant's value (may recurse into other constants). */
   constValue(sym: ConstSym): Value | undefined;
   report(code: string, message: string, range: A.Range, data?: Record<string, unknown>): void;
@@ -65,7 +68,12 @@ export function describeType(t: ExprType): string {
 export function checkExpr(e: A.Expr, env: ExprEnv): Typed {
   switch (e.kind) {
     case 'Int':
-      return e.value === undefined ? ERROR : { type: INT, value: e.value };
+      if (e.value === undefined) return ERROR;
+      if (e.value >= LIMIT) {
+        env.report('VL203', `${e.text} does not fit in ${MAX_BITS} bits`, e);
+        return ERROR;
+      }
+      return { type: INT, value: e.value };
     case 'Bool':
       return { type: BOOL, value: e.value };
     case 'StringExpr':
@@ -74,8 +82,10 @@ export function checkExpr(e: A.Expr, env: ExprEnv): Typed {
       return ERROR;
     case 'Paren':
       return e.expr ? checkExpr(e.expr, env) : ERROR;
-    case 'VersionRef':
-      return env.version(e) ? { type: INT } : ERROR;
+    case 'VersionRef': {
+      const v = env.version(e);
+      return v === false ? ERROR : typeof v === 'bigint' ? { type: INT, value: v } : { type: INT };
+    }
     case 'NameRef': {
       const t = env.name(e.name);
       if (!t) return ERROR;
@@ -205,6 +215,8 @@ function checkBinary(e: A.BinaryExpr, env: ExprEnv): Typed {
     return { type: BOOL };
   }
   if (op === '<' || op === '<=' || op === '>' || op === '>=') {
+    // `a < b < c` was reported by the parser; do not add a type error on top.
+    if (e.left.kind === 'Binary' && ['<', '<=', '>', '>=', '==', '!='].includes(e.left.op)) return { type: BOOL };
     if (!isIntLike(l.type) || !isIntLike(r.type)) {
       env.report('VL200', `${opText} compares integers, found ${describeType(l.type)} and ${describeType(r.type)}`, e);
       return { type: BOOL };

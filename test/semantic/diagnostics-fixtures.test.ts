@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CODES } from '../../server/src/diagnostics/codes';
+import { Diagnostic } from '../../server/src/diagnostics/diagnostic';
+import { decodeText } from '../../server/src/host/files';
 import { fixtures } from '../util/paths';
 import { splitFixture, workspaceOf } from '../util/workspace';
 
@@ -22,14 +24,22 @@ describe('diagnostics: one fixture per code', () => {
   for (const file of files) {
     it(file, () => {
       const code = file.slice(0, 5);
-      const source = fs.readFileSync(path.join(dir, file), 'utf8');
+      // Read as the CLI does: bytes decoded as UTF-8, invalid sequences reported (VL002).
+      const decoded = decodeText(fs.readFileSync(path.join(dir, file)));
+      const source = decoded.text;
       const also = new Set<string>();
       for (const m of source.matchAll(/^\/\/ also: (.*)$/gm)) for (const c of m[1].split(/[ ,]+/)) if (c) also.add(c);
       const parts = splitFixture(source);
       const ws = workspaceOf(parts);
       let marked = 0;
+      let invalidUtf8Reported = false;
       for (const part of parts) {
-        const ds = ws.diagnostics(part.uri);
+        const ds: Diagnostic[] = [...ws.diagnostics(part.uri)];
+        const bad = part.text.indexOf('\uFFFD');
+        if (decoded.diagnostic && bad >= 0 && !invalidUtf8Reported) {
+          invalidUtf8Reported = true;
+          ds.push({ ...decoded.diagnostic, start: bad, end: bad + 1 });
+        }
         const got = ds.filter((d) => d.code === code).map((d) => `${d.start}..${d.end}`);
         const want = part.ranges.map((r) => `${r.start}..${r.end}`);
         marked += want.length;

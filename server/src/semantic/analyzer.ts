@@ -122,10 +122,12 @@ class Builder {
     for (const c of this.result.consts) this.within(c, () => this.constValue(c));
     for (const e of this.result.enums) this.within(e, () => this.resolveEnum(e));
     for (const d of this.result.devices) this.within(d, () => this.resolveDevice(d));
+    this.inheritStates();
     for (const d of this.result.descriptions) this.within(d, () => this.buildDescription(d));
     this.linkEmbeddings();
     this.checkStructRecursion();
     for (const d of this.deferred) this.within(d.current, d.run);
+    this.staticConditions();
     for (const m of this.result.machines) this.within(m, () => this.resolveMachine(m));
     this.checkInheritanceCycles();
     computeLayouts(this.result.descriptions);
@@ -643,6 +645,21 @@ class Builder {
     }
   }
 
+  /** QOM subclasses inherit their parent's vmsd (dc->vmsd) unless they set their own. */
+  private inheritStates(): void {
+    for (const d of this.result.devices) {
+      if (d.state) continue;
+      for (let p = d.parent, guard = 0; p && guard < 64; p = p.parent, guard++) {
+        if (p.decl.body?.items.some((i) => i.kind === 'State') && p.state) {
+          d.state = p.state;
+          d.inheritedState = true;
+          p.state.devices.push(d);
+          break;
+        }
+      }
+    }
+  }
+
   private propertyType(uri: string, name: A.Name | undefined): PropertyType {
     if (!name) return { kind: 'error' };
     const t = name.text;
@@ -783,6 +800,7 @@ class Builder {
 
     const fieldNames = new Map<string, FieldModel>();
     const subNames = new Map<string, SubsectionModel>();
+    this.defer(() => this.checkAliases(body));
     for (const item of items) {
       if (item.kind === 'Field' || item.kind === 'Unused') {
         const f = this.buildField(body, item);
@@ -806,6 +824,32 @@ class Builder {
       }
     }
     return body;
+  }
+
+  /** `alias` names: old keys of the keyed stream, so they must not collide with live ones. */
+  private checkAliases(body: BodyModel): void {
+    const uri = body.owner.uri;
+    const owners = new Map<string, FieldModel>();
+    for (const f of body.fields) {
+      if (f.decl.kind !== 'Field') continue;
+      for (const m of f.decl.modifiers) {
+        if (m.kind !== 'Alias' || !m.name) continue;
+        const a = m.name.text;
+        const other = body.fields.find((g) => g.name === a);
+        const problem =
+          a === f.name
+            ? 'repeats the field\'s own name'
+            : other
+              ? `is the name of field \`${a}\``
+              : owners.has(a)
+                ? `is already an alias of \`${owners.get(a)!.name}\``
+                : body.reserved.includes(a)
+                  ? 'is reserved (`reserved` names are never read again)'
+                  : undefined;
+        if (problem) this.report(uri, 'VL104', `Alias \`${a}\` ${problem}; each key of the self-describing stream must map to one field`, m.name);
+        else owners.set(a, f);
+      }
+    }
   }
 
   private versionValue(uri: string, expr: A.Expr, type: IntName, body?: BodyModel): number | undefined {
@@ -1224,8 +1268,38 @@ class Builder {
     }
   }
 
+  /**
+   * Conditions whose value is known at the body's current version (`if (version == 1)`,
+   * `if (SOME_CONSTANT)`, subsections without `needed`), for the wire layout.
+   */
+  private staticConditions(): void {
+    this.silent = true;
+    const visit = (body: BodyModel) => {
+      for (const f of body.fields) {
+        const c = f.condition;
+        if (c?.kind !== 'ExprCondition' || !c.expr) continue;
+        const t = checkExpr(c.expr, this.fieldEnv(body, f, body.version));
+        if (typeof t.value === 'boolean') f.staticCondition = t.value;
+      }
+      for (const s of body.subsections) {
+        const n = s.decl.needed;
+        if (!n) s.staticNeeded = true;
+        else if (n.kind === 'ExprCondition' && n.expr) {
+          const t = checkExpr(n.expr, this.neededEnv(s));
+          if (typeof t.value === 'boolean') s.staticNeeded = t.value;
+        }
+        visit(s.body);
+      }
+    };
+    try {
+      for (const d of this.result.descriptions) if (d.body) visit(d.body);
+    } finally {
+      this.silent = false;
+    }
+  }
+
   /** `if` on a field: earlier fields of the same body, properties, constants, `version`. */
-  private fieldEnv(body: BodyModel, f: FieldModel): ExprEnv {
+  private fieldEnv(body: BodyModel, f: FieldModel, version?: number): ExprEnv {
     const uri = body.owner.uri;
     const earlier = readable(body, f.index);
     const later = new FieldsOf(body, f.index, Infinity);
@@ -1234,7 +1308,7 @@ class Builder {
       name: (n) => this.valueName(uri, n, earlier, later),
       member: (m) => this.memberPath(uri, m, earlier, later),
       property: (p) => this.propertyRef(uri, p, body.owner),
-      version: () => true,
+      version: () => (version === undefined ? true : BigInt(version)),
     };
   }
 
@@ -1295,6 +1369,21 @@ class Builder {
       return undefined;
     }
     return this.findProperty(uri, p.property, devices, devices.length === 1 ? `device \`${devices[0].name}\`` : `the devices using \`${owner.name}\``);
+  }
+
+  private propertyInTree(dev: DeviceSym, name: string): PropertySym | undefined {
+    for (let d: DeviceSym | undefined = dev, guard = 0; d && guard < 64; d = d.parent, guard++) {
+      const p = d.properties.find((x) => x.name === name);
+      if (p) return p;
+    }
+    for (const sub of this.result.devices) {
+      for (let d = sub.parent, guard = 0; d && guard < 64; d = d.parent, guard++) {
+        if (d !== dev) continue;
+        const p = sub.properties.find((x) => x.name === name);
+        if (p) return p;
+      }
+    }
+    return undefined;
   }
 
   private findProperty(uri: string, name: A.Name, devices: DeviceSym[], where: string): PropertySym | undefined {
@@ -1400,7 +1489,12 @@ class Builder {
       m.compat.push(c);
       c.device = this.lookup(uri, 'devices', entry.device, 'device', (s): s is DeviceSym => s.kind === 'device');
       if (!c.device || !entry.property) continue;
-      c.property = this.findProperty(uri, entry.property, [c.device], `device \`${c.device.name}\` or its parents`);
+      // QEMU applies a compat entry to instances of the type and of its subclasses, so the
+      // property may also be one that only subclasses declare.
+      const own = this.propertyInTree(c.device, entry.property.text);
+      c.property = own
+        ? (this.ref(uri, entry.property, own), own)
+        : this.findProperty(uri, entry.property, [c.device], `device \`${c.device.name}\`, its parents or subclasses`);
       if (c.property && entry.value) c.value = this.typedValue(uri, entry.value, c.property.type, 'a compat value');
       const key = `${c.device.name}.${entry.property.text}`;
       const dup = seen.get(key);

@@ -80,7 +80,9 @@ export function computeLayouts(descriptions: DescriptionSym[]): void {
   const bodyTotal = (body: BodyModel, version: number, record: boolean): Size => {
     let offset = constSize(0);
     for (const f of body.fields) {
-      const exists = f.condition !== undefined || f.since === undefined || f.since <= version;
+      // A test decides alone (QEMU ignores the version then); its value may be known here.
+      const exists = f.condition !== undefined ? f.staticCondition !== false : f.since === undefined || f.since <= version;
+      const conditional = f.condition !== undefined && f.staticCondition === undefined;
       const size = fieldSize(f);
       if (record) {
         f.size = size;
@@ -88,15 +90,17 @@ export function computeLayouts(descriptions: DescriptionSym[]): void {
       }
       if (!exists) continue;
       // A field sent only when its `if` holds makes every later offset conditional.
-      offset = f.condition ? withConditional(offset, `${f.name ?? 'unused'} when its \`if\` holds`) : addSize(offset, size);
+      offset = conditional ? withConditional(offset, `${f.name ?? 'unused'} when its \`if\` holds`) : addSize(offset, size);
     }
     if (record) body.fieldsSize = offset;
     let total = offset;
     for (const s of body.subsections) {
       const inner = bodyTotal(s.body, s.body.version, record);
       const header = 1 + 1 + utf8Length(s.body.wireName) + 4;
-      total = withConditional(total, `subsection ${s.body.wireName}`);
-      if (record) s.body.totalSize = addSize(constSize(header), inner);
+      const whole = addSize(constSize(header), inner);
+      if (s.staticNeeded === true) total = addSize(total, whole);
+      else if (s.staticNeeded === undefined) total = withConditional(total, `subsection ${s.body.wireName}`);
+      if (record) s.body.totalSize = whole;
     }
     if (record) body.totalSize = total;
     return total;

@@ -58,6 +58,8 @@ export interface DeviceSym extends SymBase {
   state?: DescriptionSym;
   properties: PropertySym[];
   abstract: boolean;
+  /** `state` comes from a parent device (QOM subclasses inherit dc->vmsd). */
+  inheritedState?: boolean;
 }
 
 export interface PropertySym extends SymBase {
@@ -121,6 +123,8 @@ export interface SubsectionModel {
   body: BodyModel;
   doc?: A.Doc;
   deprecated?: string;
+  /** Always sent (no `needed`, or a constant one): true; never: false; else unknown. */
+  staticNeeded?: boolean;
 }
 
 export interface FieldModel {
@@ -136,6 +140,8 @@ export interface FieldModel {
   since?: number;
   /** `if (expr)` or `if opaque "why"` (a test QEMU runs on state the stream does not carry). */
   condition?: A.Condition;
+  /** The condition's value at the body's current version, when it is known statically. */
+  staticCondition?: boolean;
   default?: Value;
   aliases: string[];
   /** `@member("…")`: the C member, when it differs from the name. */

@@ -242,6 +242,15 @@ class Parser {
     return { kind: 'Name', start: t.start, end: t.end, text: this.textOf(t), quoted: false };
   }
 
+  /** A name being declared or referenced by name: `true` and `false` are values, never names. */
+  private declName(t: Token): A.Name {
+    const n = this.name(t);
+    if (!n.quoted && (n.text === 'true' || n.text === 'false')) {
+      this.error(`\`${n.text}\` is a reserved word and cannot be a name; quote it (\`"${n.text}"\`) if QEMU uses it`, n.start, n.end);
+    }
+    return n;
+  }
+
   private str(t: Token): A.StringLit {
     const raw = this.textOf(t);
     const { value, badEscapes } = stringValue(raw);
@@ -259,7 +268,7 @@ class Parser {
 
   private parseNameOf(what: string, allowString: boolean): A.Name | undefined {
     const k = this.kind();
-    if (k === T.Ident || (allowString && k === T.String)) return this.name(this.bump());
+    if (k === T.Ident || (allowString && k === T.String)) return this.declName(this.bump());
     this.errorHere(`Expected ${what}, found ${this.describe(this.tok())}`);
     return undefined;
   }
@@ -428,7 +437,7 @@ class Parser {
       const doc = this.leadingDoc();
       const attributes = this.parseAttributes();
       if (this.kind() !== T.Ident) return undefined;
-      const mname = this.name(this.bump());
+      const mname = this.declName(this.bump());
       let value: A.Expr | undefined;
       if (this.eat(T.Eq)) value = this.parseExpr();
       const m = this.finish<A.EnumMember>({ kind: 'EnumMember', doc, attributes, start, name: mname, value, end: 0 });
@@ -636,7 +645,7 @@ class Parser {
   }
 
   private parseField(base: { doc?: A.Doc; attributes: A.Attribute[]; start: number }): A.FieldDecl {
-    const name = this.name(this.bump());
+    const name = this.declName(this.bump());
     this.bump(); // ':'
     const type = this.parseType();
     const modifiers = this.parseModifiers(false);
@@ -771,8 +780,9 @@ class Parser {
         break;
     }
     const node: A.NamedType = { kind: 'NamedType', name: this.name(t), start, end: t.end };
-    // `Foo @ 2` is an explicit struct version; `@name` on the next line is an attribute.
-    if (this.kind() === T.At && this.kind(1) !== T.Ident) {
+    // `Foo @ 2` / `Foo @ VERSION` is an explicit struct version; `@name` starting the
+    // next line is an attribute of the next item.
+    if (this.kind() === T.At && (this.kind(1) !== T.Ident || !this.atLineStart())) {
       this.bump();
       node.version = this.parsePrimary();
       node.end = this.prevEnd();

@@ -15,7 +15,7 @@ export function generateDescription(i: number, fields = 24): string {
   const lines: string[] = [];
   lines.push(`/// Generated device ${i}.`, `/// Since: 7.2`, `vmstate ${name}_timer {`, `    version 1`, `    tn: u8`, `    config: u64`, `    cmp: u64`, `    qemu_timer: timer`, `}`, '');
   lines.push(`/// Generated device state ${i}.`, `vmstate ${name} {`, `    version 3`, `    minimum_version 1`, '');
-  lines.push(`    num_timers: u8 since 2`);
+  lines.push(`    num_timers: u8 since 2 default 3`);
   for (let f = 0; f < fields; f++) {
     const t = SCALARS[(i + f) % SCALARS.length];
     const mod = f % 7 === 3 ? ' since 3' : f % 11 === 5 ? ` if (num_timers > ${f % 4})` : '';

@@ -188,12 +188,23 @@ class Printer {
   /** Width of a range printed on one line (tokens joined by single spaces; an estimate). */
   private flatWidth(start: number, end: number): number {
     let w = 0;
+    let prevEnd = -1;
     for (let i = this.indexAt(start); i < this.tokens.length && this.tokens[i].start < end; i++) {
       const t = this.tokens[i];
-      if (t.kind === T.Whitespace) w += 1;
-      else w += t.end - t.start;
+      if (prevEnd >= 0 && t.start > prevEnd) w += 1;
+      w += t.end - t.start;
+      prevEnd = t.end;
     }
     return w;
+  }
+
+  private newlinesIn(from: number, to: number): number {
+    let n = 0;
+    for (let k = from; k < to; k++) {
+      const c = this.text.charCodeAt(k);
+      if (c === 10 || (c === 13 && this.text.charCodeAt(k + 1) !== 10)) n++;
+    }
+    return n;
   }
 
   private type(t: A.TypeNode): void {
@@ -408,20 +419,18 @@ class Printer {
 
   private commentsBetween(from: number, to: number): { list: Array<{ tok: Token; ownLine: boolean; blankBefore: boolean }>; blankBeforeNext: boolean } {
     const list: Array<{ tok: Token; ownLine: boolean; blankBefore: boolean }> = [];
-    let newlines = from === 0 ? 1 : 0;
+    // Comments are tokens; whitespace is the gap between consecutive tokens.
+    let prevEnd = from === 0 ? 0 : this.tokens[from - 1].end;
+    let first = from === 0;
     for (let i = from; i < to; i++) {
       const t = this.tokens[i];
-      if (t.kind === T.Whitespace) {
-        for (let k = t.start; k < t.end; k++) {
-          const c = this.text.charCodeAt(k);
-          if (c === 10 || (c === 13 && this.text.charCodeAt(k + 1) !== 10)) newlines++;
-        }
-        continue;
-      }
+      const newlines = this.newlinesIn(prevEnd, t.start) + (first ? 1 : 0);
       list.push({ tok: t, ownLine: newlines > 0, blankBefore: newlines > 1 });
-      newlines = 0;
+      prevEnd = t.end;
+      first = false;
     }
-    return { list, blankBeforeNext: newlines > 1 };
+    const next = this.tokens[to]?.start ?? this.text.length;
+    return { list, blankBeforeNext: this.newlinesIn(prevEnd, next) + (first ? 1 : 0) > 1 };
   }
 
   /**

@@ -127,7 +127,6 @@ class Builder {
     this.linkEmbeddings();
     this.checkStructRecursion();
     for (const d of this.deferred) this.within(d.current, d.run);
-    this.staticConditions();
     for (const m of this.result.machines) this.within(m, () => this.resolveMachine(m));
     this.checkInheritanceCycles();
     computeLayouts(this.result.descriptions);
@@ -142,7 +141,8 @@ class Builder {
   private silent = false;
   private errorCount = 0;
 
-  private report(uri: string, code: Code, message: string, range: A.Range, extra: Partial<Diagnostic> = {}): void {
+  /** @internal (Env) */
+  report(uri: string, code: Code, message: string, range: A.Range, extra: Partial<Diagnostic> = {}): void {
     if (this.silent) return;
     const list = this.result.diagnostics.get(uri);
     if (!list) return;
@@ -169,7 +169,7 @@ class Builder {
 
   private ref(uri: string, range: A.Range, sym: AnySym): void {
     if (this.silent) return;
-    this.result.references.get(uri)?.push({ uri, range: { start: range.start, end: range.end }, sym });
+    this.result.references.get(uri)?.push({ uri, range, sym });
     this.used.add(sym);
     if (sym.deprecated !== undefined && this.current?.deprecated === undefined) {
       const what = symLabel(sym);
@@ -273,10 +273,19 @@ class Builder {
       }
     }
     // Nested declarations carry attributes too.
-    if (node.kind === 'Vmstate' || node.kind === 'Subsection') for (const it of node.body?.items ?? []) this.checkAttributes(uri, it);
-    if (node.kind === 'Enum') for (const m of node.members) this.checkAttributes(uri, m);
-    if (node.kind === 'Device') for (const it of node.body?.items ?? []) this.checkAttributes(uri, it);
-    if (node.kind === 'Machine') for (const it of node.body?.items ?? []) this.checkAttributes(uri, it);
+    switch (node.kind) {
+      case 'Vmstate':
+      case 'Subsection':
+      case 'Device':
+      case 'Machine': {
+        const items = node.body?.items;
+        if (items) for (let i = 0; i < items.length; i++) this.checkAttributes(uri, items[i]);
+        break;
+      }
+      case 'Enum':
+        for (const m of node.members) this.checkAttributes(uri, m);
+        break;
+    }
   }
 
   // ---- includes and scopes ----
@@ -395,7 +404,8 @@ class Builder {
 
   // ---- constants and enums ----
 
-  private constValue(c: ConstSym): Value | undefined {
+  /** @internal (Env) */
+  constValue(c: ConstSym): Value | undefined {
     if (c.state === 'done') return c.value;
     const uri = c.uri;
     if (c.state === 'evaluating') {
@@ -434,28 +444,17 @@ class Builder {
   }
 
   private constEnv(uri: string, what = 'a constant', body?: BodyModel): ExprEnv {
-    return {
-      name: (n) => this.valueName(uri, n, undefined, undefined, body, what),
-      member: (m) => this.memberPath(uri, m),
-      property: (p) => {
-        this.report(uri, 'VL205', `${capitalize(what)} cannot read a property`, p);
-        return undefined;
-      },
-      version: (v) => {
-        this.report(uri, 'VL205', `${capitalize(what)} cannot read \`version\``, v);
-        return false;
-      },
-      constValue: (c) => this.constValue(c),
-      report: (code, message, range, data) => this.report(uri, code as Code, message, range, data ? { data } : {}),
-    };
+    return new Env(this, uri, { what, body, version: 'no' });
   }
+
 
   /** A bare name in an expression: a visible field first, then a constant. */
   /**
    * A bare name in an expression: a visible field first, then a constant. `body` and
    * `what` only serve better messages when a field is named where it may not be.
    */
-  private valueName(uri: string, name: A.Name, fields: FieldScope | undefined, later?: FieldScope, body?: BodyModel, what?: string): NameTarget | undefined {
+  /** @internal (Env) */
+  valueName(uri: string, name: A.Name, fields: FieldScope | undefined, later?: FieldScope, body?: BodyModel, what?: string): NameTarget | undefined {
     const f = fields?.get(name.text);
     if (f) {
       this.ref(uri, name, f);
@@ -529,7 +528,8 @@ class Builder {
    * `a.b.c`: a path from a visible field into embedded structs (every member of a struct
    * is known once the struct is sent), or `Enum.member`.
    */
-  private memberPath(uri: string, m: A.MemberExpr, fields?: FieldScope, later?: FieldScope): NameTarget | undefined {
+  /** @internal (Env) */
+  memberPath(uri: string, m: A.MemberExpr, fields?: FieldScope, later?: FieldScope): NameTarget | undefined {
     const [head, ...rest] = m.path;
     if (rest.length === 0) return undefined;
     const start = fields?.get(head.text) ?? later?.get(head.text);
@@ -828,6 +828,7 @@ class Builder {
 
   /** `alias` names: old keys of the keyed stream, so they must not collide with live ones. */
   private checkAliases(body: BodyModel): void {
+    if (!body.fields.some((f) => f.aliases.length)) return;
     const uri = body.owner.uri;
     const owners = new Map<string, FieldModel>();
     for (const f of body.fields) {
@@ -877,9 +878,12 @@ class Builder {
       const wn = decl.body?.items.find((i): i is A.WireNameStmt => i.kind === 'WireName');
       this.report(owner.uri, 'VL304', `QEMU's loader only accepts subsections whose name starts with the parent's name \`${parent.wireName}\` and is longer; \`${s.body.wireName}\` would fail to load`, wn?.value ?? s.nameRange);
     }
+    if (!decl.needed) s.staticNeeded = true; // no `needed`: always sent
     if (decl.needed?.kind === 'ExprCondition' && decl.needed.expr) {
       const expr = decl.needed.expr;
-      this.defer(() => this.checkCondition(owner.uri, expr, this.neededEnv(s), 'needed'));
+      this.defer(() => {
+        s.staticNeeded = this.checkCondition(owner.uri, expr, this.neededEnv(s), 'needed');
+      });
     }
     return s;
   }
@@ -934,7 +938,21 @@ class Builder {
           else if (m.condition) {
             f.condition = m.condition;
             const expr = m.condition.kind === 'ExprCondition' ? m.condition.expr : undefined;
-            if (expr) this.defer(() => this.checkCondition(uri, expr, this.fieldEnv(body, f), 'if'));
+            if (expr) {
+              this.defer(() => {
+                f.staticCondition = this.checkCondition(uri, expr, this.fieldEnv(body, f), 'if');
+                // `if (version == 1)`: known once the version is; evaluate again at the current one.
+                if (f.staticCondition === undefined && mentionsVersion(expr)) {
+                  this.silent = true;
+                  try {
+                    const v = checkExpr(expr, this.fieldEnv(body, f, body.version)).value;
+                    if (typeof v === 'boolean') f.staticCondition = v;
+                  } finally {
+                    this.silent = false;
+                  }
+                }
+              });
+            }
           }
           break;
         case 'Equal':
@@ -955,7 +973,8 @@ class Builder {
           break;
       }
     }
-    this.defer(() => this.checkElementLoadVersion(uri, f));
+    const ek = f.type.element.kind;
+    if (ek === 'list' || ek === 'tree' || ek === 'tmp') this.defer(() => this.checkElementLoadVersion(uri, f));
     if (f.since !== undefined && f.condition) {
       const since = decl.modifiers.find((m) => m.kind === 'Since')!;
       this.report(uri, 'VL302', 'QEMU ignores a field\'s version when it has an `if` test: the test alone decides whether the field is sent', since, {
@@ -1248,17 +1267,14 @@ class Builder {
   }
 
   private countEnv(uri: string, f: FieldModel, earlier: FieldScope, later: FieldScope): ExprEnv {
-    return {
-      ...this.constEnv(uri, 'an array size'),
-      name: (n) => this.valueName(uri, n, earlier, later),
-      member: (m) => this.memberPath(uri, m, earlier, later),
-      property: (p) => this.propertyRef(uri, p, f.body.owner),
-    };
+    return new Env(this, uri, { what: 'an array size', fields: earlier, later, owner: f.body.owner, version: 'no' });
   }
+
 
   // ---- conditions ----
 
-  private checkCondition(uri: string, expr: A.Expr, env: ExprEnv, what: string): void {
+  /** Type-check a condition; returns its value when it is a constant. */
+  private checkCondition(uri: string, expr: A.Expr, env: ExprEnv, what: string): boolean | undefined {
     const t: Typed = checkExpr(expr, env);
     if (t.type.kind !== 'bool' && t.type.kind !== 'error') {
       const fix = t.type.kind === 'int' ? `; write \`${what} (… != 0)\`` : '';
@@ -1266,85 +1282,34 @@ class Builder {
         data: t.type.kind === 'int' ? { fix: 'compare-nonzero' } : undefined,
       });
     }
-  }
-
-  /**
-   * Conditions whose value is known at the body's current version (`if (version == 1)`,
-   * `if (SOME_CONSTANT)`, subsections without `needed`), for the wire layout.
-   */
-  private staticConditions(): void {
-    this.silent = true;
-    const visit = (body: BodyModel) => {
-      for (const f of body.fields) {
-        const c = f.condition;
-        if (c?.kind !== 'ExprCondition' || !c.expr) continue;
-        const t = checkExpr(c.expr, this.fieldEnv(body, f, body.version));
-        if (typeof t.value === 'boolean') f.staticCondition = t.value;
-      }
-      for (const s of body.subsections) {
-        const n = s.decl.needed;
-        if (!n) s.staticNeeded = true;
-        else if (n.kind === 'ExprCondition' && n.expr) {
-          const t = checkExpr(n.expr, this.neededEnv(s));
-          if (typeof t.value === 'boolean') s.staticNeeded = t.value;
-        }
-        visit(s.body);
-      }
-    };
-    try {
-      for (const d of this.result.descriptions) if (d.body) visit(d.body);
-    } finally {
-      this.silent = false;
-    }
+    return typeof t.value === 'boolean' ? t.value : undefined;
   }
 
   /** `if` on a field: earlier fields of the same body, properties, constants, `version`. */
   private fieldEnv(body: BodyModel, f: FieldModel, version?: number): ExprEnv {
-    const uri = body.owner.uri;
-    const earlier = readable(body, f.index);
+    const fields = readable(body, f.index);
     const later = new FieldsOf(body, f.index, Infinity);
-    return {
-      ...this.constEnv(uri),
-      name: (n) => this.valueName(uri, n, earlier, later),
-      member: (m) => this.memberPath(uri, m, earlier, later),
-      property: (p) => this.propertyRef(uri, p, body.owner),
-      version: () => (version === undefined ? true : BigInt(version)),
-    };
+    return new Env(this, body.owner.uri, { what: 'a condition', fields, later, owner: body.owner, version: version ?? 'yes' });
   }
 
-  private noVersionInNeeded(uri: string, v: A.VersionExpr): false {
+
+  /** @internal (Env) */
+  noVersionInNeeded(uri: string, v: A.VersionExpr): false {
     this.report(uri, 'VL113', 'QEMU calls needed() without a version: only the sender evaluates it, with its own current version; test a field or a property instead', v);
     return false;
   }
 
   /** `needed` of a subsection: every field of the parent chain and of the subsection itself. */
   private neededEnv(s: SubsectionModel): ExprEnv {
-    const uri = s.uri;
-    const fields = new Map<string, FieldModel>();
-    for (let b: BodyModel | undefined = s.body; b; b = b.subsection?.parent) {
-      for (const f of b.fields) if (f.name !== undefined && !fields.has(f.name)) fields.set(f.name, f);
-    }
-    return {
-      ...this.constEnv(uri),
-      name: (n) => this.valueName(uri, n, fields),
-      member: (m) => this.memberPath(uri, m, fields),
-      property: (p) => this.propertyRef(uri, p, s.body.owner),
-      version: (v) => this.noVersionInNeeded(uri, v),
-    };
+    const fields = new WithParents(new FieldsOf(s.body, 0, Infinity), s.body);
+    return new Env(this, s.uri, { what: 'a condition', fields, owner: s.body.owner, version: 'needed' });
   }
 
+
   private topNeededEnv(d: DescriptionSym): ExprEnv {
-    const uri = d.uri;
-    const fields = new Map<string, FieldModel>();
-    for (const f of d.body.fields) if (f.name !== undefined) fields.set(f.name, f);
-    return {
-      ...this.constEnv(uri),
-      name: (n) => this.valueName(uri, n, fields),
-      member: (m) => this.memberPath(uri, m, fields),
-      property: (p) => this.propertyRef(uri, p, d),
-      version: (v) => this.noVersionInNeeded(uri, v),
-    };
+    return new Env(this, d.uri, { what: 'a condition', fields: new FieldsOf(d.body, 0, Infinity), owner: d, version: 'needed' });
   }
+
 
   /** Devices whose state is `d` or embeds it (transitively). */
   private devicesFor(d: DescriptionSym, seen = new Set<DescriptionSym>()): DeviceSym[] {
@@ -1355,7 +1320,8 @@ class Builder {
     return out;
   }
 
-  private propertyRef(uri: string, p: A.PropertyExpr, owner: DescriptionSym): PropertySym | undefined {
+  /** @internal (Env) */
+  propertyRef(uri: string, p: A.PropertyExpr, owner: DescriptionSym): PropertySym | undefined {
     if (!p.property) return undefined;
     const name = p.property.text;
     if (p.device) {
@@ -1576,6 +1542,54 @@ class Builder {
   }
 }
 
+// ---- expression environments ----
+
+interface EnvOptions {
+  /** What is being computed, for messages ("an array size"). */
+  what: string;
+  body?: BodyModel;
+  fields?: FieldScope;
+  later?: FieldScope;
+  /** The description whose devices `property(p)` reads; none: properties are not allowed. */
+  owner?: DescriptionSym;
+  /** `version`: not allowed ('no'), allowed ('yes'), not in needed(), or a known value. */
+  version: 'no' | 'yes' | 'needed' | number;
+}
+
+/** What an expression may read at one position (one object, no closures per use). */
+class Env implements ExprEnv {
+  constructor(
+    private readonly b: Builder,
+    private readonly uri: string,
+    private readonly o: EnvOptions,
+  ) {}
+  name(n: A.Name): NameTarget | undefined {
+    return this.b.valueName(this.uri, n, this.o.fields, this.o.later, this.o.body, this.o.what);
+  }
+  member(m: A.MemberExpr): NameTarget | undefined {
+    return this.b.memberPath(this.uri, m, this.o.fields, this.o.later);
+  }
+  property(p: A.PropertyExpr): PropertySym | undefined {
+    if (this.o.owner) return this.b.propertyRef(this.uri, p, this.o.owner);
+    this.b.report(this.uri, 'VL205', `${capitalize(this.o.what)} cannot read a property`, p);
+    return undefined;
+  }
+  version(v: A.VersionExpr): boolean | bigint {
+    const ver = this.o.version;
+    if (typeof ver === 'number') return BigInt(ver);
+    if (ver === 'yes') return true;
+    if (ver === 'needed') return this.b.noVersionInNeeded(this.uri, v);
+    this.b.report(this.uri, 'VL205', `${capitalize(this.o.what)} cannot read \`version\``, v);
+    return false;
+  }
+  constValue(c: ConstSym): Value | undefined {
+    return this.b.constValue(c);
+  }
+  report(code: string, message: string, range: A.Range, data?: Record<string, unknown>): void {
+    this.b.report(this.uri, code as Code, message, range, data ? { data } : {});
+  }
+}
+
 // ---- scopes ----
 
 type CountRef = { kind: 'field'; field: FieldModel; at: A.Range } | { kind: 'property'; property: PropertySym; at: A.Range };
@@ -1686,6 +1700,21 @@ function lifecycle(node: { attributes: A.Attribute[]; doc?: A.Doc }): { deprecat
   }
   if (node.doc) out.doc = node.doc;
   return out;
+}
+
+/** Does an expression read `version`? (iterative: expressions may be deep) */
+function mentionsVersion(root: A.Expr): boolean {
+  const stack: A.Expr[] = [root];
+  while (stack.length) {
+    const e = stack.pop()!;
+    if (e.kind === 'VersionRef') return true;
+    if (e.kind === 'Binary') {
+      stack.push(e.left);
+      if (e.right) stack.push(e.right);
+    } else if (e.kind === 'Unary' && e.operand) stack.push(e.operand);
+    else if (e.kind === 'Paren' && e.expr) stack.push(e.expr);
+  }
+  return false;
 }
 
 function embedded(t: WireType): DescriptionSym[] {

@@ -3,8 +3,8 @@ import { T, Token } from './tokens';
 
 /**
  * Hand-written lexer: one pass, no regular expressions on the hot path, never throws.
- * Every character of the input ends up in exactly one token (trivia included), so
- * concatenating the token texts gives the input back.
+ * Every character of the input is in exactly one token (comments included) or in the
+ * whitespace between two tokens, so the tokens and the gaps give the input back.
  */
 export interface LexResult {
   tokens: Token[];
@@ -110,9 +110,9 @@ export function lex(text: string): LexResult {
     const c = text.charCodeAt(i);
 
     if (isSpace(c)) {
+      // Whitespace is not stored: it is the text between tokens (fewer objects to keep).
       do i++;
       while (i < n && isSpace(text.charCodeAt(i)));
-      push(T.Whitespace, start);
       continue;
     }
 

@@ -78,10 +78,13 @@ class Parser {
     private readonly diagnostics: Diagnostic[],
   ) {
     let newline = true;
+    let prevEnd = 0;
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i];
+      if (!newline && hasNewline(text, prevEnd, t.start)) newline = true;
+      prevEnd = t.end;
       if (isTrivia(t.kind)) {
-        if (!newline && this.hasNewline(t)) newline = true;
+        if (!newline && t.kind === T.BlockComment && hasNewline(text, t.start, t.end)) newline = true;
         continue;
       }
       // Unknown characters were reported by the lexer; the grammar does not see them.
@@ -92,14 +95,6 @@ class Parser {
     }
   }
 
-  private hasNewline(t: Token): boolean {
-    if (t.kind === T.LineComment || t.kind === T.DocComment) return false;
-    for (let i = t.start; i < t.end; i++) {
-      const c = this.text.charCodeAt(i);
-      if (c === 10 || c === 13) return true;
-    }
-    return false;
-  }
 
   // ---- token access ----
 
@@ -285,14 +280,13 @@ class Parser {
   private leadingDoc(): A.Doc | undefined {
     const ti = this.sig[this.pos];
     const lines: Token[] = [];
+    let after = this.tokens[ti].start;
     for (let j = ti - 1; j >= 0; j--) {
       const t = this.tokens[j];
-      if (t.kind === T.DocComment) lines.push(t);
-      else if (t.kind === T.Whitespace) {
-        let newlines = 0;
-        for (let i = t.start; i < t.end; i++) if (this.text.charCodeAt(i) === 10) newlines++;
-        if (newlines > 1) break;
-      } else break;
+      // A blank line between the doc comment and what follows detaches it.
+      if (t.kind !== T.DocComment || countNewlines(this.text, t.end, after) > 1) break;
+      lines.push(t);
+      after = t.start;
     }
     if (lines.length === 0) return undefined;
     lines.reverse();
@@ -1048,6 +1042,23 @@ class Parser {
       else if (k === T.RParen) depth--;
     }
   }
+}
+
+function hasNewline(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+  }
+  return false;
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
 }
 
 function truncate(s: string): string {

@@ -1,4 +1,7 @@
-/** Token kinds. Trivia (whitespace, comments) are tokens too, so the stream is lossless. */
+/**
+ * Token kinds. Comments are tokens too; whitespace is the text between tokens, so tokens
+ * plus gaps are lossless. (Whitespace is kept as a kind for callers that describe gaps.)
+ */
 export const enum T {
   // trivia
   Whitespace,

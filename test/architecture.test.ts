@@ -8,8 +8,8 @@ import { repoRoot } from './util/paths';
  * but cli/, host/, lsp/, node.ts) imports no Node module and nothing of the protocol.
  */
 const src = path.join(repoRoot, 'server', 'src');
-const layers = ['util', 'diagnostics', 'syntax', 'semantic', 'format', 'host', 'cli'];
-const core = new Set(['util', 'diagnostics', 'syntax', 'semantic', 'format']);
+const layers = ['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'host', 'cli'];
+const core = new Set(['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks']);
 
 function* files(dir: string): Generator<string> {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

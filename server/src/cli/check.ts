@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { compareDiagnostics, Diagnostic, severityRank } from '../diagnostics/diagnostic';
+import { runRuleSets } from '../checks/pipeline';
 import { loadWorkspace, toPath } from '../host/files';
 import { BodyModel } from '../semantic/model';
 import { formatSize } from '../semantic/size';
@@ -19,12 +20,10 @@ export function runCheck(paths: string[], opts: CheckOptions, io: Io): number {
   const analysis = loaded.workspace.analysis();
 
   const rootSet = new Set(loaded.roots);
-  const diags: Diagnostic[] = [];
   // Report for the named files and for the files they include (a broken include breaks them).
-  for (const uri of loaded.workspace.uris()) {
-    if (!rootSet.has(uri) && !(analysis.diagnostics.get(uri) ?? []).some((d) => d.severity === 'error')) continue;
-    diags.push(...(loaded.extraDiagnostics.get(uri) ?? []), ...(analysis.diagnostics.get(uri) ?? []));
-  }
+  const uris = loaded.workspace.uris().filter((uri) => rootSet.has(uri) || (analysis.diagnostics.get(uri) ?? []).some((d) => d.severity === 'error'));
+  const diags: Diagnostic[] = runRuleSets(analysis, uris);
+  for (const uri of uris) diags.push(...(loaded.extraDiagnostics.get(uri) ?? []));
   diags.sort(compareDiagnostics);
 
   const lines = new Map<string, LineIndex>();

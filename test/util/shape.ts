@@ -5,6 +5,7 @@ import { T } from '../../server/src/syntax/tokens';
 export function shape(tree: SyntaxTree): unknown {
   return JSON.parse(
     JSON.stringify(tree.file, (key, value) => {
+      if (key === 'attributed') return undefined;
       if (key === 'start' || key === 'end' || key === 'keyword' || key === 'opRange' || key === 'argsRange' || key === 'nullable') {
         return key === 'nullable' ? true : undefined;
       }

@@ -181,8 +181,8 @@ class Builder {
 
   private collect(info: FileInfo): void {
     const uri = info.uri;
+    for (const node of info.tree.file.attributed) this.checkAttributes(uri, node);
     for (const item of info.tree.file.items) {
-      this.checkAttributes(uri, item);
       switch (item.kind) {
         case 'Include':
           info.includes.push({ decl: item });
@@ -271,20 +271,6 @@ class Builder {
         const want = spec.args === 'none' ? 'no arguments' : spec.args === 'int' ? 'one integer' : spec.args === 'string' ? 'one string' : 'an optional string';
         this.report(uri, 'VL208', `\`@${name}\` takes ${want}`, attr.argsRange ?? attr);
       }
-    }
-    // Nested declarations carry attributes too.
-    switch (node.kind) {
-      case 'Vmstate':
-      case 'Subsection':
-      case 'Device':
-      case 'Machine': {
-        const items = node.body?.items;
-        if (items) for (let i = 0; i < items.length; i++) this.checkAttributes(uri, items[i]);
-        break;
-      }
-      case 'Enum':
-        for (const m of node.members) this.checkAttributes(uri, m);
-        break;
     }
   }
 

@@ -51,6 +51,8 @@ interface Decl extends Node {
 export interface SourceFile extends Node {
   kind: 'File';
   items: Item[];
+  /** Every declaration (at any depth) that has attributes, in source order. */
+  attributed: AnyDecl[];
 }
 
 export type Item = IncludeDecl | ConstDecl | EnumDecl | VmstateDecl | DeviceDecl | MachineDecl;

@@ -21,7 +21,7 @@ function walk(node: Node, indent: number, out: string[], text: string): void {
   const scalars: string[] = [];
   const children: Array<[string, Node | Node[] | object]> = [];
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'kind' || key === 'start' || key === 'end') continue;
+    if (key === 'kind' || key === 'start' || key === 'end' || key === 'attributed') continue;
     if (value === undefined) continue;
     if (isNode(value) && (value.kind === 'Name' || value.kind === 'String')) {
       // Leaves print inline: name=`serial`@79..85

@@ -385,7 +385,7 @@ class Builder {
   private evaluate(expr: A.Expr, env: ExprEnv): { t: Typed; failed: boolean } {
     const before = this.errorCount;
     const t = checkExpr(expr, env);
-    return { t, failed: this.errorCount > before || t.type.kind === 'error' };
+    return { t, failed: this.errorCount > before || t.type.kind === 'error' || !!t.poisoned };
   }
 
   // ---- constants and enums ----
@@ -479,8 +479,9 @@ class Builder {
     // A field where only constants may stand, or a field of another (sub)section.
     for (let b: BodyModel | undefined = body; b; b = b.subsection?.parent) {
       const other = b.fields.find((x) => x.name === name.text);
-      if (!other) continue;
-      this.ref(uri, name, other);
+      const items = b.subsection ? b.subsection.decl.body?.items : b.owner.decl.body?.items;
+      if (!other && !items?.some((i) => i.kind === 'Field' && i.name.text === name.text)) continue;
+      if (other) this.ref(uri, name, other);
       this.report(
         uri,
         'VL205',
@@ -671,7 +672,7 @@ class Builder {
   }
 
   /** A constant value of a property's type (defaults, compat entries). */
-  private typedValue(uri: string, expr: A.Expr, type: PropertyType, what: string): Value | undefined {
+  private typedValue(uri: string, expr: A.Expr, type: PropertyType, what: string, body?: BodyModel): Value | undefined {
     // An enum-typed value may name a member bare: `mode = on`.
     if (type.kind === 'enum' && expr.kind === 'NameRef') {
       const mem = type.enum.members.find((m) => m.name === expr.name.text);
@@ -680,8 +681,8 @@ class Builder {
         return mem.value;
       }
     }
-    const t = checkExpr(expr, this.constEnv(uri, what));
-    if (t.type.kind === 'error' || type.kind === 'error') return undefined;
+    const { t, failed } = this.evaluate(expr, this.constEnv(uri, what, body));
+    if (failed || type.kind === 'error') return undefined;
     if (t.value === undefined) {
       this.report(uri, 'VL205', `${capitalize(what)} must be a constant`, expr);
       return undefined;
@@ -798,7 +799,7 @@ class Builder {
             });
           } else fieldNames.set(f.name, f);
           if (body.reserved.includes(f.name)) {
-            this.report(uri, 'VL104', `Field name \`${f.name}\` is reserved in this description`, f.nameRange);
+            this.report(uri, 'VL104', `Field name \`${f.name}\` is reserved in this ${sub ? 'subsection' : 'description'}`, f.nameRange);
           }
         }
       } else if (item.kind === 'Subsection' && item.name) {
@@ -897,11 +898,11 @@ class Builder {
     } else {
       f.type = { element: { kind: 'bytes' }, nullable: false };
       if (decl.size) {
-        const t = checkExpr(decl.size, this.constEnv(uri, 'the size of `unused`'));
+        const { t, failed } = this.evaluate(decl.size, this.constEnv(uri, 'the size of `unused`', body));
         if (typeof t.value === 'bigint') {
           if (t.value <= 0n || t.value > 0x7fffffffn) this.report(uri, 'VL201', `\`unused\` takes 1 to 2147483647 bytes, not ${t.value}`, decl.size);
           else f.type.count = { kind: 'fixed', value: Number(t.value) };
-        } else if (t.type.kind !== 'error') this.report(uri, 'VL205', 'The size of `unused` must be a constant', decl.size);
+        } else if (!failed) this.report(uri, 'VL205', 'The size of `unused` must be a constant', decl.size);
       }
       if (!f.type.count) f.type.count = { kind: 'unknown' };
     }
@@ -976,7 +977,7 @@ class Builder {
    */
   private checkElementLoadVersion(uri: string, f: FieldModel): void {
     const el = f.type.element;
-    const descs = el.kind === 'tmp' ? [el.description] : el.kind === 'list' ? embedded(el.element) : el.kind === 'tree' ? embedded(el.value) : [];
+    const descs = el.kind === 'tmp' ? [el.description] : el.kind === 'list' ? embedded(el.element) : el.kind === 'tree' ? [...embedded(el.key), ...embedded(el.value)] : [];
     const v = f.since ?? 0;
     for (const d of descs) {
       const b = d.body;
@@ -1014,7 +1015,7 @@ class Builder {
       this.report(uri, 'VL200', 'A default can be given for single fields, not arrays', expr);
       return undefined;
     }
-    return this.typedValue(uri, expr, type, 'a default');
+    return this.typedValue(uri, expr, type, 'a default', f.body);
   }
 
   private resolveFieldType(uri: string, f: FieldModel, node: A.TypeNode): FieldType {
@@ -1053,7 +1054,7 @@ class Builder {
         return { kind: 'opaque', info: base.info?.value ?? '' };
       case 'ListType': {
         const el = base.element ? this.elementOfNested(uri, base.element, depth) : undefined;
-        if (el && el.kind !== 'struct' && el.kind !== 'error') {
+        if (el && depth === 0 && el.kind !== 'struct' && el.kind !== 'error' && !base.element!.dims.length && !base.element!.nullable) {
           this.report(uri, 'VL206', 'List elements are descriptions (QEMU encodes each with its VMStateDescription)', base.element!);
         }
         return el ? { kind: 'list', flavor: base.flavor, element: el } : { kind: 'error' };
@@ -1062,10 +1063,10 @@ class Builder {
         const key = base.key ? this.elementOfNested(uri, base.key, depth) : undefined;
         const value = base.value ? this.elementOfNested(uri, base.value, depth) : undefined;
         const intKey = key && ((key.kind === 'scalar' && isIntName(key.name)) || key.kind === 'enum');
-        if (key && !intKey && key.kind !== 'struct' && key.kind !== 'error') {
+        if (key && depth === 0 && !intKey && key.kind !== 'struct' && key.kind !== 'error') {
           this.report(uri, 'VL206', 'A tree key is an integer (a direct key, sent as be64) or a description', base.key!);
         }
-        if (value && value.kind !== 'struct' && value.kind !== 'error') {
+        if (value && depth === 0 && value.kind !== 'struct' && value.kind !== 'error' && !base.value!.dims.length && !base.value!.nullable) {
           this.report(uri, 'VL206', 'Tree values are descriptions (QEMU encodes each with its VMStateDescription)', base.value!);
         }
         return key && value ? { kind: 'tree', key, value } : { kind: 'error' };
@@ -1238,18 +1239,29 @@ class Builder {
       }
       return undefined;
     };
-    if (e.kind === 'Paren' && e.expr) return this.splitCount(e.expr, uri, f, earlier, later);
-    const direct = refOf(e);
-    if (direct) return direct === 'error' ? 'error' : { ref: direct };
-    if (e.kind === 'Binary' && e.op === '*' && e.right) {
-      const l = refOf(e.left);
-      if (l === 'error') return 'error';
-      if (l) return { ref: l, factorExpr: e.right };
-      const r = refOf(e.right);
-      if (r === 'error') return 'error';
-      if (r) return { ref: r, factorExpr: e.left };
+    // Flatten a product (`n * K * 2`, `2 * (K * n)`): one multiplicand may be the reference,
+    // the others form the constant factor.
+    const factors: A.Expr[] = [];
+    const stack: A.Expr[] = [e];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (x.kind === 'Paren' && x.expr) stack.push(x.expr);
+      else if (x.kind === 'Binary' && x.op === '*' && x.right && factors.length + stack.length < 64) stack.push(x.right, x.left);
+      else factors.push(x);
     }
-    return undefined;
+    let ref: CountRef | undefined;
+    const rest: A.Expr[] = [];
+    for (const x of factors) {
+      const r = ref ? undefined : refOf(x);
+      if (r === 'error') return 'error';
+      if (r) ref = r;
+      else rest.push(x);
+    }
+    if (!ref) return undefined;
+    if (rest.length === 0) return { ref };
+    // The factor is evaluated as the product of the remaining multiplicands.
+    const factorExpr = rest.reduce((acc: A.Expr, x): A.Expr => ({ kind: 'Binary', op: '*', opRange: x, left: acc, right: x, start: acc.start, end: x.end }));
+    return { ref, factorExpr };
   }
 
   private countEnv(uri: string, f: FieldModel, earlier: FieldScope, later: FieldScope): ExprEnv {
@@ -1348,6 +1360,9 @@ class Builder {
           return p;
         }
         candidates.push(...d.properties.map((x) => x.name));
+      }
+      for (const sub of this.result.devices) {
+        for (let d = sub.parent, guard = 0; d && guard < 64; d = d.parent, guard++) if (d === dev) candidates.push(...sub.properties.map((x) => x.name));
       }
     }
     const sugg = closestMatches(name.text, candidates);

@@ -18,6 +18,8 @@ export interface Typed {
   type: ExprType;
   /** Set when the expression is a compile-time constant. */
   value?: Value;
+  /** An operand was in error (already reported): the type is a guess, the value unknown. */
+  poisoned?: boolean;
 }
 
 export type NameTarget =
@@ -126,6 +128,7 @@ export function checkExpr(e: A.Expr, env: ExprEnv): Typed {
       if (!e.operand) return ERROR;
       const o = checkExpr(e.operand, env);
       if (o.type.kind === 'error') return ERROR;
+      if (o.poisoned) return { type: e.op === '!' ? BOOL : INT, poisoned: true };
       if (e.op === '!') {
         if (o.type.kind !== 'bool') {
           env.report('VL200', `\`!\` needs a bool, found ${describeType(o.type)}${o.type.kind === 'int' ? '; write `x == 0`' : ''}`, e.operand);
@@ -180,9 +183,9 @@ function sameType(a: ExprType, b: ExprType): boolean {
 function checkBinary(e: A.BinaryExpr, env: ExprEnv): Typed {
   const l = checkExpr(e.left, env);
   const r = e.right ? checkExpr(e.right, env) : ERROR;
-  if (l.type.kind === 'error' || r.type.kind === 'error') {
+  if (l.type.kind === 'error' || r.type.kind === 'error' || l.poisoned || r.poisoned) {
     // Still give the result type so one error does not cascade into "expected bool".
-    return { type: resultKind(e.op) === 'bool' ? BOOL : resultKind(e.op) === 'int' ? INT : { kind: 'error' } };
+    return { type: resultKind(e.op) === 'bool' ? BOOL : INT, poisoned: true };
   }
   const op = e.op;
   const opText = `\`${op}\``;

@@ -266,7 +266,10 @@ function lexNumber(text: string, start: number, setEnd: (end: number) => void, d
   if (body.length === 0 || body.startsWith('_') || body.endsWith('_') || body.includes('__')) bad = true;
   else if (radix === 10 && body.length > 1 && body.charCodeAt(0) === C.D0 && /^[0-9_]+$/.test(body)) {
     setEnd(i);
-    diagnostics.push(err('VL005', `Decimal numbers do not start with 0 (C would read \`${body}\` as octal); write \`${body.replace(/^[0_]+(?=.)/, '')}\``, start, i));
+    const digits = body.replace(/_/g, '');
+    const decimal = digits.replace(/^0+(?=.)/, '');
+    const octal = /^[0-7]+$/.test(digits) ? `, or \`0x${parseInt(digits, 8).toString(16)}\` if it is C's octal ${digits}` : '';
+    diagnostics.push(err('VL005', `Decimal numbers do not start with 0 (C reads \`${body}\` as octal); write \`${decimal}\`${octal}`, start, i));
     return;
   }
   else {

@@ -251,10 +251,11 @@ class Parser {
   }
 
   /** A name being declared or referenced by name: `true` and `false` are values, never names. */
-  private declName(t: Token): A.Name {
+  private declName(t: Token, quotable = false): A.Name {
     const n = this.name(t);
     if (!n.quoted && (n.text === 'true' || n.text === 'false')) {
-      this.error(`\`${n.text}\` is a reserved word and cannot be a name; quote it (\`"${n.text}"\`) if QEMU uses it`, n.start, n.end);
+      const fix = quotable ? `quote it (\`"${n.text}"\`) if QEMU uses it` : 'choose another name';
+      this.error(`\`${n.text}\` is a reserved word and cannot be a name; ${fix}`, n.start, n.end);
     }
     return n;
   }
@@ -276,7 +277,7 @@ class Parser {
 
   private parseNameOf(what: string, allowString: boolean): A.Name | undefined {
     const k = this.kind();
-    if (k === T.Ident || (allowString && k === T.String)) return this.declName(this.bump());
+    if (k === T.Ident || (allowString && k === T.String)) return this.declName(this.bump(), allowString);
     this.errorHere(`Expected ${what}, found ${this.describe(this.tok())}`);
     return undefined;
   }
@@ -654,7 +655,7 @@ class Parser {
   }
 
   private parseField(base: { doc?: A.Doc; attributes: A.Attribute[]; start: number }): A.FieldDecl {
-    const name = this.declName(this.bump());
+    const name = this.declName(this.bump(), true);
     this.bump(); // ':'
     const type = this.parseType();
     const modifiers = this.parseModifiers(false);

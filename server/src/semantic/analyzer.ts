@@ -68,6 +68,8 @@ const ATTRIBUTES: Record<string, { args: 'none' | 'string' | 'optional-string' |
   priority: { args: 'int', on: ['Vmstate'] },
 };
 
+const NO_ALIASES: string[] = [];
+
 const PROPERTY_SCALARS = ['bool', 'str', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64'];
 
 /** Counts may come from these field types only (QEMU's VARRAY_UINT8/16/32 and VARRAY_INT32). */
@@ -886,7 +888,7 @@ class Builder {
     const index = body.fields.length;
     const f: FieldModel = {
       kind: 'field', uri, nameRange: decl.kind === 'Field' ? decl.name : decl.keyword ?? decl, decl, body, index,
-      type: { element: { kind: 'error' }, nullable: false }, aliases: [], doc: decl.doc, ...lifecycle(decl),
+      type: { element: { kind: 'error' }, nullable: false }, aliases: NO_ALIASES, doc: decl.doc, ...lifecycle(decl),
     };
     body.fields.push(f);
 
@@ -956,7 +958,7 @@ class Builder {
           }
           break;
         case 'Alias':
-          if (m.name) f.aliases.push(m.name.text);
+          if (m.name) f.aliases = [...f.aliases, m.name.text];
           break;
       }
     }

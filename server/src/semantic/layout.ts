@@ -9,19 +9,25 @@ import { FieldType, SCALARS, WireType } from './types';
  * header (0x05, name length, name, be32 version) and body when it is sent.
  */
 export function computeLayouts(descriptions: DescriptionSym[]): void {
-  const memo = new Map<string, Size>();
+  /** Per description: its size at its own version (which also records the field layouts), and at explicit `@ v` versions. */
+  const own = new Map<DescriptionSym, Size>();
+  const atVersion = new Map<DescriptionSym, Map<number, Size>>();
   const active = new Set<DescriptionSym>();
 
   const structSize = (d: DescriptionSym, version: number | undefined): Size => {
     if (!d.body) return unknownSize(d.name);
-    const key = `${descriptions.indexOf(d)}@${version ?? 'own'}`;
-    const cached = memo.get(key);
+    const cached = version === undefined ? own.get(d) : atVersion.get(d)?.get(version);
     if (cached) return cached;
     if (active.has(d)) return unknownSize(`recursive ${d.name}`);
     active.add(d);
     const s = bodyTotal(d.body, version ?? d.body.version, version === undefined);
     active.delete(d);
-    memo.set(key, s);
+    if (version === undefined) own.set(d, s);
+    else {
+      let m = atVersion.get(d);
+      if (!m) atVersion.set(d, (m = new Map()));
+      m.set(version, s);
+    }
     return s;
   };
 
@@ -106,12 +112,7 @@ export function computeLayouts(descriptions: DescriptionSym[]): void {
     return total;
   };
 
-  for (const d of descriptions) {
-    if (!d.body) continue;
-    active.add(d);
-    bodyTotal(d.body, d.body.version, true);
-    active.delete(d);
-  }
+  for (const d of descriptions) structSize(d, undefined);
 }
 
 export function utf8Length(s: string): number {

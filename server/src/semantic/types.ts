@@ -38,12 +38,15 @@ export const INT_RANGES: Record<IntName, { min: bigint; max: bigint }> = {
   i64: { min: -0x8000000000000000n, max: 0x7fffffffffffffffn },
 };
 
+const SCALAR_NAMES: ReadonlySet<string> = new Set(Object.keys(SCALARS));
+const INT_NAMES: ReadonlySet<string> = new Set(Object.keys(INT_RANGES));
+
 export function isScalarName(s: string): s is ScalarName {
-  return Object.prototype.hasOwnProperty.call(SCALARS, s);
+  return SCALAR_NAMES.has(s);
 }
 
 export function isIntName(s: string): s is IntName {
-  return Object.prototype.hasOwnProperty.call(INT_RANGES, s);
+  return INT_NAMES.has(s);
 }
 
 /** The element type of a field, as resolved. */

@@ -292,6 +292,8 @@ function lexNumber(text: string, start: number, setEnd: (end: number) => void, d
 
 /** Value of an integer token, or undefined when the lexer reported it as invalid. */
 export function intValue(text: string): bigint | undefined {
+  // Fast path: a short plain decimal (most sizes and versions).
+  if (text.length < 16 && /^[1-9][0-9]*$|^0$/.test(text)) return BigInt(text);
   const clean = text.replace(/_/g, '');
   if (!/^(0[xX][0-9a-fA-F]+|0[bB][01]+|0|[1-9][0-9]*)$/.test(clean)) return undefined;
   return BigInt(clean.toLowerCase());

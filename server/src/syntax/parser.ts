@@ -17,6 +17,9 @@ export interface SyntaxTree {
   diagnostics: Diagnostic[];
 }
 
+/** The shared empty list of attributes, modifiers and dimensions (most items have none). */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 /** Nesting limits: deeper input is reported (VL012), never a stack overflow. */
 const MAX_EXPR_DEPTH = 200;
 const MAX_BLOCK_DEPTH = 64;
@@ -292,7 +295,8 @@ class Parser {
 
   /** Doc comment lines directly above the current token (no blank line, no plain comment between). */
   private leadingDoc(): A.Doc | undefined {
-    const ti = this.sig[this.pos];
+    const ti = this.sig[Math.min(this.pos, this.sig.length - 1)];
+    if (ti === 0 || this.tokens[ti - 1].kind !== T.DocComment) return undefined;
     const lines: Token[] = [];
     let after = this.tokens[ti].start;
     for (let j = ti - 1; j >= 0; j--) {
@@ -317,6 +321,7 @@ class Parser {
   }
 
   private parseAttributes(): A.Attribute[] {
+    if (this.kind() !== T.At) return NONE; // the common case: no attributes, no allocation
     const attrs: A.Attribute[] = [];
     while (this.kind() === T.At && this.kind(1) === T.Ident) {
       const at = this.bump();
@@ -688,7 +693,7 @@ class Parser {
   }
 
   private parseModifiers(unusedOnly: boolean): A.Modifier[] {
-    const mods: A.Modifier[] = [];
+    let mods: A.Modifier[] = NONE;
     for (;;) {
       const t = this.tok();
       if (t.kind !== T.Ident || this.kind(1) === T.Colon) break;
@@ -696,19 +701,24 @@ class Parser {
       const start = t.start;
       if (word === 'since') {
         this.bump();
+        if (mods === NONE) mods = [];
         mods.push({ kind: 'Since', value: this.parseExprOrMissing('a version number after `since`'), start, end: this.prevEnd() });
       } else if (word === 'if') {
         this.bump();
         const condition = this.parseCondition('if');
+        if (mods === NONE) mods = [];
         mods.push({ kind: 'If', condition, start, end: this.prevEnd() });
       } else if (!unusedOnly && (word === 'equal' || word === 'le')) {
         this.bump();
+        if (mods === NONE) mods = [];
         mods.push({ kind: word === 'equal' ? 'Equal' : 'Le', start, end: t.end });
       } else if (!unusedOnly && word === 'default') {
         this.bump();
+        if (mods === NONE) mods = [];
         mods.push({ kind: 'Default', value: this.parseExprOrMissing('a default value'), start, end: this.prevEnd() });
       } else if (!unusedOnly && word === 'alias') {
         this.bump();
+        if (mods === NONE) mods = [];
         mods.push({ kind: 'Alias', name: this.parseNameOf('the previous field name', true), start, end: this.prevEnd() });
       } else break;
     }
@@ -733,7 +743,7 @@ class Parser {
     this.typeDepth++;
     const base = this.parseElementType();
     this.typeDepth--;
-    const node: A.TypeNode = { kind: 'Type', base, dims: [], start: t.start, end: base.end };
+    const node: A.TypeNode = { kind: 'Type', base, dims: NONE, start: t.start, end: base.end };
     const q = this.eat(T.Question);
     if (q) node.nullable = { start: q.start, end: q.end };
     while (this.kind() === T.LBracket) {
@@ -741,6 +751,7 @@ class Parser {
       const size = this.kind() === T.RBracket ? undefined : this.parseExpr();
       if (!size) this.errorHere('Expected the array size');
       this.expect(T.RBracket, '`]` to close the array size');
+      if (node.dims === NONE) node.dims = [];
       node.dims.push({ kind: 'Dim', size, start: open.start, end: this.prevEnd() });
     }
     node.end = this.prevEnd();

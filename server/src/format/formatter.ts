@@ -238,6 +238,12 @@ class Printer {
     }
   }
 
+  /** No space on either side of this token (`.`, an opening parenthesis of a call). */
+  private glue(t: Token): void {
+    this.tightBefore.add(t.start);
+    this.tightAfter.add(t.start);
+  }
+
   private colonBefore(offset: number, after = false): void {
     const colon = after ? this.tokenAfter(offset - 1) : this.tokenBefore(offset);
     if (colon.kind === T.Colon) this.tightBefore.add(colon.start);
@@ -267,31 +273,15 @@ class Printer {
           if (e.expr) stack.push(e.expr);
           break;
         case 'Member':
-          for (const n of e.path.slice(0, -1)) {
-            const dot = this.tokenAfter(n.end - 1);
-            this.tightBefore.add(dot.start);
-            this.tightAfter.add(dot.start);
-          }
+          for (const n of e.path.slice(0, -1)) this.glue(this.tokenAfter(n.end - 1));
           break;
-        case 'OpaqueExpr': {
-          const open = this.tokenAfter(e.start);
-          this.tightBefore.add(open.start);
-          this.tightAfter.add(open.start);
+        case 'OpaqueExpr':
+        case 'Property':
+          // `name(args)`: no space before or inside the parentheses.
+          this.glue(this.tokenAfter(e.start));
           this.tightBefore.add(e.end - 1);
+          if (e.kind === 'Property' && e.device && e.property) this.glue(this.tokenAfter(e.device.end - 1));
           break;
-        }
-        case 'Property': {
-          const open = this.tokenAfter(e.start);
-          this.tightBefore.add(open.start);
-          this.tightAfter.add(open.start);
-          this.tightBefore.add(e.end - 1);
-          if (e.device && e.property) {
-            const dot = this.tokenAfter(e.device.end - 1);
-            this.tightBefore.add(dot.start);
-            this.tightAfter.add(dot.start);
-          }
-          break;
-        }
       }
     }
   }

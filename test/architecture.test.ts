@@ -8,8 +8,8 @@ import { repoRoot } from './util/paths';
  * but cli/, host/, lsp/, node.ts) imports no Node module and nothing of the protocol.
  */
 const src = path.join(repoRoot, 'server', 'src');
-const layers = ['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'host', 'cli'];
-const core = new Set(['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks']);
+const layers = ['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'ide', 'host', 'lsp', 'cli'];
+const core = new Set(['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'ide']);
 
 function* files(dir: string): Generator<string> {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -20,6 +20,14 @@ function* files(dir: string): Generator<string> {
 }
 
 describe('architecture', () => {
+  it('only lsp/ imports vscode-languageserver', () => {
+    for (const file of files(src)) {
+      const rel = path.relative(src, file);
+      if (rel.startsWith('lsp' + path.sep)) continue;
+      assert.doesNotMatch(fs.readFileSync(file, 'utf8'), /from ['"]vscode-languageserver/, rel);
+    }
+  });
+
   for (const file of files(src)) {
     const rel = path.relative(src, file);
     const layer = rel.split(path.sep)[0];

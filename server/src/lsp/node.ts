@@ -1,0 +1,24 @@
+import * as fs from 'node:fs';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { findVmsdFiles, readSource, toPath, toUri } from '../host/files';
+import { ServerHost, startServer } from './server';
+
+/** The language server's view of the disk. */
+export const nodeServerHost: ServerHost = {
+  listFiles(folderUri: string): string[] {
+    if (!folderUri.startsWith('file:')) return [];
+    const root = toPath(folderUri);
+    if (!fs.existsSync(root)) return [];
+    return findVmsdFiles([root], []).map(toUri);
+  },
+  readFile(uri: string): string | undefined {
+    if (!uri.startsWith('file:')) return undefined;
+    const r = readSource(toPath(uri));
+    return r.error === undefined ? r.text : undefined;
+  },
+};
+
+/** The Node transport: stdio, IPC or a socket, chosen from the command line. */
+export function runNodeServer(): void {
+  startServer(createConnection(ProposedFeatures.all), nodeServerHost);
+}

@@ -1,0 +1,349 @@
+import {
+  CancellationToken,
+  Connection,
+  Diagnostic as LspDiagnostic,
+  DiagnosticSeverity,
+  DiagnosticTag,
+  DidChangeWatchedFilesNotification,
+  DocumentDiagnosticReportKind,
+  DocumentHighlightKind,
+  FileChangeType,
+  InitializeParams,
+  InitializeResult,
+  Location as LspLocation,
+  Position,
+  Range as LspRange,
+  SymbolKind,
+  TextDocumentSyncKind,
+  TextDocuments,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { runRuleSets } from '../checks/pipeline';
+import { Diagnostic } from '../diagnostics/diagnostic';
+import { definition, typeDefinition } from '../ide/definition';
+import { foldingRanges } from '../ide/folding';
+import { formattingEdits, rangeFormattingEdits, TextEdit } from '../ide/formatting';
+import { hover } from '../ide/hover';
+import { documentLinks } from '../ide/links';
+import { documentHighlights, references } from '../ide/references';
+import { selectionRanges } from '../ide/selection';
+import { documentSymbols, OutlineSymbol, SymbolKindName, workspaceSymbols } from '../ide/symbols';
+import { Workspace } from '../semantic/workspace';
+import { Range } from '../syntax/ast';
+import { LineIndex } from '../util/lines';
+
+/**
+ * The language server: wiring only. Every feature is a pure function of server/src/ide;
+ * this file converts offsets to positions, guards handlers, and keeps the workspace (disk
+ * files, overridden by open documents) up to date.
+ */
+
+/** What the server needs from its host (Node: the file system). */
+export interface ServerHost {
+  /** All .vmsd files under a folder URI. */
+  listFiles(folderUri: string): string[];
+  /** A file's text, or undefined when it cannot be read. */
+  readFile(uri: string): string | undefined;
+}
+
+export function startServer(connection: Connection, host: ServerHost): void {
+  const documents = new TextDocuments(TextDocument);
+  const workspace = new Workspace();
+  let pullDiagnostics = false;
+  let watchedFiles = false;
+  /** What was last published per URI, to skip identical re-publishes. */
+  const published = new Map<string, string>();
+
+  // stdout is the protocol pipe: route stray console output to the client's log.
+  console.log = (...args: unknown[]) => connection.console.log(args.map(String).join(' '));
+  console.error = (...args: unknown[]) => connection.console.error(args.map(String).join(' '));
+  console.warn = console.error;
+
+  const lineIndexes = new Map<string, { text: string; index: LineIndex }>();
+  const lines = (uri: string): LineIndex => {
+    const text = workspace.text(uri) ?? '';
+    const cached = lineIndexes.get(uri);
+    if (cached && cached.text === text) return cached.index;
+    const index = new LineIndex(text);
+    lineIndexes.set(uri, { text, index });
+    return index;
+  };
+  const toRange = (uri: string, r: Range): LspRange => {
+    const li = lines(uri);
+    return { start: li.position(r.start), end: li.position(r.end) };
+  };
+  const toOffset = (uri: string, p: Position): number => lines(uri).offset(p.line, p.character);
+
+  /** Runs a handler; a failure is logged and answered with the fallback, never fatal. */
+  const guard = <P, R>(name: string, fallback: R, fn: (params: P) => R) => {
+    return (params: P, token?: CancellationToken): R => {
+      if (token?.isCancellationRequested) return fallback;
+      try {
+        return fn(params);
+      } catch (e) {
+        connection.console.error(`vmsd: ${name} failed: ${(e as Error).stack ?? String(e)}`);
+        return fallback;
+      }
+    };
+  };
+
+  const lspDiagnostics = (uri: string, diags: Diagnostic[]): LspDiagnostic[] =>
+    diags.map((d) => {
+      const out: LspDiagnostic = {
+        range: toRange(uri, d),
+        severity:
+          d.severity === 'error' ? DiagnosticSeverity.Error : d.severity === 'warning' ? DiagnosticSeverity.Warning : d.severity === 'info' ? DiagnosticSeverity.Information : DiagnosticSeverity.Hint,
+        code: d.code,
+        source: 'vmsd',
+        message: d.message,
+      };
+      if (d.tags?.length) out.tags = d.tags.map((t) => (t === 'unnecessary' ? DiagnosticTag.Unnecessary : DiagnosticTag.Deprecated));
+      if (d.related?.length) {
+        out.relatedInformation = d.related.map((r) => {
+          const ru = r.uri || uri;
+          return { location: { uri: ru, range: toRange(ru, r) }, message: r.message };
+        });
+      }
+      if (d.data) out.data = d.data;
+      return out;
+    });
+
+  const diagnosticsFor = (uri: string): LspDiagnostic[] => lspDiagnostics(uri, runRuleSets(workspace.analysis(), [uri]));
+
+  // Diagnostics are pushed for open documents. A burst of edits schedules one analysis:
+  // each change bumps the generation, and only the latest scheduled run does the work.
+  let generation = 0;
+  const schedulePublish = () => {
+    if (pullDiagnostics) return;
+    const mine = ++generation;
+    setImmediate(() => {
+      if (mine !== generation) return;
+      try {
+        for (const doc of documents.all()) {
+          const items = diagnosticsFor(doc.uri);
+          const key = JSON.stringify(items);
+          if (published.get(doc.uri) === key) continue;
+          published.set(doc.uri, key);
+          void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: items });
+        }
+      } catch (e) {
+        connection.console.error(`vmsd: diagnostics failed: ${(e as Error).stack ?? String(e)}`);
+      }
+    });
+  };
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const caps = params.capabilities;
+    pullDiagnostics = !!caps.textDocument?.diagnostic;
+    watchedFiles = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    for (const folder of folders) indexFolder(folder);
+    const result: InitializeResult = {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        definitionProvider: true,
+        typeDefinitionProvider: true,
+        referencesProvider: true,
+        documentHighlightProvider: true,
+        documentSymbolProvider: true,
+        workspaceSymbolProvider: true,
+        documentFormattingProvider: true,
+        documentRangeFormattingProvider: true,
+        foldingRangeProvider: true,
+        selectionRangeProvider: true,
+        documentLinkProvider: { resolveProvider: false },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'vmsd-language-server', version: '0.1.0' },
+    };
+    if (pullDiagnostics) result.capabilities.diagnosticProvider = { interFileDependencies: true, workspaceDiagnostics: false };
+    return result;
+  });
+
+  const indexFolder = (folder: string) => {
+    for (const uri of host.listFiles(folder)) {
+      if (documents.get(uri)) continue;
+      const text = host.readFile(uri);
+      if (text !== undefined) workspace.set(uri, text);
+    }
+  };
+
+  connection.onInitialized(() => {
+    if (watchedFiles) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.vmsd' }] });
+    }
+    connection.workspace.onDidChangeWorkspaceFolders((e) => {
+      for (const f of e.added) indexFolder(f.uri);
+      for (const f of e.removed) for (const uri of workspace.uris()) if (uri.startsWith(f.uri) && !documents.get(uri)) workspace.delete(uri);
+      schedulePublish();
+    });
+  });
+
+  documents.onDidOpen((e) => {
+    workspace.set(e.document.uri, e.document.getText());
+    schedulePublish();
+  });
+  documents.onDidChangeContent((e) => {
+    workspace.set(e.document.uri, e.document.getText());
+    schedulePublish();
+  });
+  documents.onDidClose((e) => {
+    // Back to what is on disk (or gone, for an unsaved new file).
+    const disk = host.readFile(e.document.uri);
+    if (disk === undefined) workspace.delete(e.document.uri);
+    else workspace.set(e.document.uri, disk);
+    published.delete(e.document.uri);
+    if (!pullDiagnostics) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    schedulePublish();
+  });
+
+  connection.onDidChangeWatchedFiles((e) => {
+    for (const change of e.changes) {
+      if (documents.get(change.uri)) continue; // the editor's text wins
+      if (change.type === FileChangeType.Deleted) workspace.delete(change.uri);
+      else {
+        const text = host.readFile(change.uri);
+        if (text !== undefined) workspace.set(change.uri, text);
+      }
+    }
+    schedulePublish();
+  });
+
+  connection.languages.diagnostics.on(
+    guard('diagnostics', { kind: DocumentDiagnosticReportKind.Full, items: [] as LspDiagnostic[] }, (p: { textDocument: { uri: string } }) => ({
+      kind: DocumentDiagnosticReportKind.Full,
+      items: diagnosticsFor(p.textDocument.uri),
+    })),
+  );
+
+  connection.onHover(
+    guard('hover', null, (p: { textDocument: { uri: string }; position: Position }) => {
+      const uri = p.textDocument.uri;
+      const h = hover(workspace.analysis(), uri, toOffset(uri, p.position));
+      return h ? { contents: { kind: 'markdown' as const, value: h.contents }, range: toRange(uri, h.range) } : null;
+    }),
+  );
+
+  const location = (l: { uri: string; range: Range } | undefined): LspLocation | null => (l ? { uri: l.uri, range: toRange(l.uri, l.range) } : null);
+
+  connection.onDefinition(
+    guard('definition', null, (p: { textDocument: { uri: string }; position: Position }) => {
+      const uri = p.textDocument.uri;
+      return location(definition(workspace.analysis(), uri, toOffset(uri, p.position)));
+    }),
+  );
+
+  connection.onTypeDefinition(
+    guard('typeDefinition', null, (p: { textDocument: { uri: string }; position: Position }) => {
+      const uri = p.textDocument.uri;
+      return location(typeDefinition(workspace.analysis(), uri, toOffset(uri, p.position)));
+    }),
+  );
+
+  connection.onReferences(
+    guard('references', [] as LspLocation[], (p: { textDocument: { uri: string }; position: Position; context: { includeDeclaration: boolean } }) => {
+      const uri = p.textDocument.uri;
+      return references(workspace.analysis(), uri, toOffset(uri, p.position), p.context.includeDeclaration).map((l) => location(l)!);
+    }),
+  );
+
+  connection.onDocumentHighlight(
+    guard('documentHighlight', [], (p: { textDocument: { uri: string }; position: Position }) => {
+      const uri = p.textDocument.uri;
+      return documentHighlights(workspace.analysis(), uri, toOffset(uri, p.position)).map((h) => ({
+        range: toRange(uri, h.range),
+        kind: h.kind === 'write' ? DocumentHighlightKind.Write : h.kind === 'read' ? DocumentHighlightKind.Read : DocumentHighlightKind.Text,
+      }));
+    }),
+  );
+
+  const symbolKinds: Record<SymbolKindName, SymbolKind> = {
+    struct: SymbolKind.Struct,
+    field: SymbolKind.Field,
+    namespace: SymbolKind.Namespace,
+    enum: SymbolKind.Enum,
+    enumMember: SymbolKind.EnumMember,
+    constant: SymbolKind.Constant,
+    class: SymbolKind.Class,
+    property: SymbolKind.Property,
+    module: SymbolKind.Module,
+  };
+
+  connection.onDocumentSymbol(
+    guard('documentSymbol', [], (p: { textDocument: { uri: string } }) => {
+      const uri = p.textDocument.uri;
+      const convert = (s: OutlineSymbol): import('vscode-languageserver').DocumentSymbol => ({
+        name: s.name,
+        detail: s.detail,
+        kind: symbolKinds[s.kind],
+        range: toRange(uri, s.range),
+        selectionRange: toRange(uri, s.selectionRange),
+        tags: s.deprecated ? [1] : undefined,
+        children: s.children.map(convert),
+      });
+      return documentSymbols(workspace.analysis(), uri).map(convert);
+    }),
+  );
+
+  connection.onWorkspaceSymbol(
+    guard('workspaceSymbol', [], (p: { query: string }) =>
+      workspaceSymbols(workspace.analysis(), p.query).map((s) => ({
+        name: s.name,
+        kind: symbolKinds[s.kind],
+        location: { uri: s.uri, range: toRange(s.uri, s.range) },
+        containerName: s.container,
+      })),
+    ),
+  );
+
+  const edits = (uri: string, list: TextEdit[]) => list.map((e) => ({ range: toRange(uri, e.range), newText: e.newText }));
+
+  connection.onDocumentFormatting(
+    guard('formatting', [], (p: { textDocument: { uri: string } }) => {
+      const uri = p.textDocument.uri;
+      const tree = workspace.tree(uri);
+      return tree ? edits(uri, formattingEdits(tree)) : [];
+    }),
+  );
+
+  connection.onDocumentRangeFormatting(
+    guard('rangeFormatting', [], (p: { textDocument: { uri: string }; range: LspRange }) => {
+      const uri = p.textDocument.uri;
+      const tree = workspace.tree(uri);
+      if (!tree) return [];
+      return edits(uri, rangeFormattingEdits(tree, { start: toOffset(uri, p.range.start), end: toOffset(uri, p.range.end) }));
+    }),
+  );
+
+  connection.onFoldingRanges(
+    guard('foldingRange', [], (p: { textDocument: { uri: string } }) => {
+      const tree = workspace.tree(p.textDocument.uri);
+      return tree ? foldingRanges(tree, lines(p.textDocument.uri)) : [];
+    }),
+  );
+
+  connection.onSelectionRanges(
+    guard('selectionRange', [], (p: { textDocument: { uri: string }; positions: Position[] }) => {
+      const uri = p.textDocument.uri;
+      const tree = workspace.tree(uri);
+      if (!tree) return [];
+      return p.positions.map((pos) => {
+        const ranges = selectionRanges(tree.file, toOffset(uri, pos));
+        let sel: import('vscode-languageserver').SelectionRange | undefined;
+        for (let i = ranges.length - 1; i >= 0; i--) sel = { range: toRange(uri, ranges[i]), parent: sel };
+        return sel ?? { range: { start: pos, end: pos } };
+      });
+    }),
+  );
+
+  connection.onDocumentLinks(
+    guard('documentLinks', [], (p: { textDocument: { uri: string } }) => {
+      const uri = p.textDocument.uri;
+      return documentLinks(workspace.analysis(), uri).map((l) => ({ range: toRange(uri, l.range), target: l.target }));
+    }),
+  );
+
+  documents.listen(connection);
+  connection.listen();
+}

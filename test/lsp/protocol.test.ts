@@ -1,0 +1,113 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { examplesDir } from '../util/paths';
+import { startClient, TestClient } from './client';
+
+/** The built server over stdio, spoken to by the same protocol library VS Code uses. */
+describe('lsp: protocol over stdio', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let client: TestClient;
+  const uri = (name: string) => pathToFileURL(path.join(dir, name)).href;
+  const text = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-lsp-'));
+    for (const f of fs.readdirSync(examplesDir)) if (f.endsWith('.vmsd')) fs.copyFileSync(path.join(examplesDir, f), path.join(dir, f));
+    client = await startClient(pathToFileURL(dir).href);
+  });
+  after(async () => {
+    await client.close();
+  });
+
+  const open = async (name: string, content = text(name)) => {
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(name), languageId: 'vmsd', version: 1, text: content } });
+  };
+
+  it('publishes diagnostics with the document version, and clears them when fixed', async () => {
+    await open('hpet.vmsd');
+    const clean = await client.diagnostics(uri('hpet.vmsd'));
+    assert.equal(clean.version, 1);
+    assert.deepEqual(clean.diagnostics, []);
+    const broken = text('hpet.vmsd').replace('config: u64', 'config: u65');
+    await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: uri('hpet.vmsd'), version: 2 }, contentChanges: [{ text: broken }] });
+    const bad = await client.diagnostics(uri('hpet.vmsd'), (p) => p.version === 2);
+    assert.equal(bad.diagnostics.length, 1);
+    assert.equal(bad.diagnostics[0].code, 'VL100');
+    assert.match(String(bad.diagnostics[0].message), /did you mean `u64`/);
+    await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: uri('hpet.vmsd'), version: 3 }, contentChanges: [{ text: text('hpet.vmsd') }] });
+    const fixed = await client.diagnostics(uri('hpet.vmsd'), (p) => p.version === 3);
+    assert.deepEqual(fixed.diagnostics, []);
+  });
+
+  it('a burst of edits costs one analysis and ends with the last version', async () => {
+    await open('i8259.vmsd');
+    await client.diagnostics(uri('i8259.vmsd'));
+    const base = text('i8259.vmsd');
+    for (let v = 2; v <= 30; v++) {
+      await client.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri: uri('i8259.vmsd'), version: v },
+        contentChanges: [{ text: base + '\n'.repeat(v) + (v === 30 ? 'const X = 1\n' : '') }],
+      });
+    }
+    const last = await client.diagnostics(uri('i8259.vmsd'), (p) => p.version === 30);
+    assert.deepEqual(last.diagnostics.map((d) => d.code), ['VL500']);
+  });
+
+  it('hover shows the type, wire size and offset of a field', async () => {
+    await open('hpet.vmsd');
+    const lines = text('hpet.vmsd').split('\n');
+    const line = lines.findIndex((l) => /^\s+num_timers: u8/.test(l));
+    const h = (await client.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri: uri('hpet.vmsd') },
+      position: { line, character: lines[line].indexOf('num_timers') + 2 },
+    })) as { contents: { value: string } };
+    assert.match(h.contents.value, /size 1 byte/);
+    assert.match(h.contents.value, /offset 24/);
+    assert.match(h.contents.value, /Sent from version 2/);
+  });
+
+  it('goes to the definition in another file', async () => {
+    await open('e1000.vmsd');
+    const lines = text('e1000.vmsd').split('\n');
+    const line = lines.findIndex((l) => /parent_obj: PCIDevice/.test(l));
+    const loc = (await client.connection.sendRequest('textDocument/definition', {
+      textDocument: { uri: uri('e1000.vmsd') },
+      position: { line, character: lines[line].indexOf('PCIDevice') + 1 },
+    })) as { uri: string; range: { start: { line: number } } };
+    assert.equal(loc.uri, uri('pci.vmsd'));
+    assert.match(text('pci.vmsd').split('\n')[loc.range.start.line], /vmstate PCIDevice/);
+  });
+
+  it('formats like vmsd fmt', async () => {
+    const messy = 'vmstate   a {x:u8\n  y :u16}\n';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri('messy.vmsd'), languageId: 'vmsd', version: 1, text: messy } });
+    const edits = (await client.connection.sendRequest('textDocument/formatting', {
+      textDocument: { uri: uri('messy.vmsd') },
+      options: { tabSize: 4, insertSpaces: true },
+    })) as Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>;
+    assert.equal(edits.length, 1);
+    const lines = messy.split('\n');
+    const startOff = lines.slice(0, edits[0].range.start.line).reduce((n, l) => n + l.length + 1, 0) + edits[0].range.start.character;
+    const endOff = lines.slice(0, edits[0].range.end.line).reduce((n, l) => n + l.length + 1, 0) + edits[0].range.end.character;
+    assert.equal(messy.slice(0, startOff) + edits[0].newText + messy.slice(endOff), 'vmstate a {\n    x: u8\n    y: u16\n}\n');
+  });
+
+  it('lists document symbols hierarchically and finds workspace symbols', async () => {
+    const symbols = (await client.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri('hpet.vmsd') } })) as Array<{ name: string; children?: Array<{ name: string }> }>;
+    const hpet = symbols.find((s) => s.name === 'hpet')!;
+    assert.ok(hpet.children!.some((c) => c.name === 'num_timers'));
+    assert.ok(hpet.children!.some((c) => c.name === 'offset'));
+    const ws = (await client.connection.sendRequest('workspace/symbol', { query: 'pit' })) as Array<{ name: string }>;
+    assert.ok(ws.some((s) => s.name === 'pit_channel'));
+  });
+
+  it('writes nothing but the protocol to stdout and survives a request for an unknown file', async () => {
+    const h = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: uri('nope.vmsd') }, position: { line: 0, character: 0 } });
+    assert.equal(h, null);
+    assert.doesNotMatch(client.stderr(), /uncaught/);
+  });
+});

@@ -70,6 +70,14 @@ function lineEdits(before: string, after: string): TextEdit[] {
       ni = a.length;
       nj = b.length;
     }
+    if (ni - i === nj - j) {
+      // As many lines out as in: one edit per line, so a range can take just its own.
+      for (; i < ni; i++, j++) {
+        edits.push({ range: { start: offset, end: offset + a[i].length }, newText: b[j] });
+        offset += a[i].length;
+      }
+      continue;
+    }
     const removed = a.slice(i, ni).join('');
     edits.push({ range: { start: offset, end: offset + removed.length }, newText: b.slice(j, nj).join('') });
     offset += removed.length;

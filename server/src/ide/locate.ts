@@ -30,7 +30,7 @@ export function declarations(analysis: Analysis): Map<string, Declaration[]> {
     if (!('nameRange' in sym) || (sym.kind === 'field' && sym.name === undefined)) return;
     let list = index!.get(sym.uri);
     if (!list) index!.set(sym.uri, (list = []));
-    list.push({ uri: sym.uri, range: sym.nameRange, sym });
+    list.push({ uri: sym.uri, range: plain(sym.nameRange), sym });
   };
   const body = (b: BodyModel) => {
     for (const f of b.fields) add(f);
@@ -58,6 +58,11 @@ export function declarations(analysis: Analysis): Map<string, Declaration[]> {
   return index;
 }
 
+/** Ranges leave the ide layer as plain {start, end} (never syntax nodes). */
+export function plain(r: Range): Range {
+  return { start: r.start, end: r.end };
+}
+
 function touches(r: Range, offset: number): boolean {
   return r.start <= offset && offset <= r.end;
 }
@@ -67,7 +72,7 @@ export function symbolAt(analysis: Analysis, uri: string, offset: number): Symbo
   let best: SymbolAt | undefined;
   for (const r of analysis.references.get(uri) ?? []) {
     if (touches(r.range, offset) && (!best || r.range.end - r.range.start < best.range.end - best.range.start)) {
-      best = { kind: 'reference', range: r.range, sym: r.sym };
+      best = { kind: 'reference', range: plain(r.range), sym: r.sym };
     }
   }
   if (best) return best;
@@ -79,14 +84,14 @@ export function symbolAt(analysis: Analysis, uri: string, offset: number): Symbo
 
 /** Where a symbol is declared. */
 export function declarationOf(sym: AnySym): Declaration {
-  return { uri: sym.uri, range: sym.nameRange, sym };
+  return { uri: sym.uri, range: plain(sym.nameRange), sym };
 }
 
 /** Every use of a symbol, over all files, in file then source order. */
 export function referencesTo(analysis: Analysis, sym: AnySym): Array<{ uri: string; range: Range }> {
   const out: Array<{ uri: string; range: Range }> = [];
   for (const [uri, refs] of [...analysis.references].sort((a, b) => a[0].localeCompare(b[0]))) {
-    for (const r of refs) if (r.sym === sym) out.push({ uri, range: r.range });
+    for (const r of refs) if (r.sym === sym) out.push({ uri, range: plain(r.range) });
   }
   return out.sort((a, b) => a.uri.localeCompare(b.uri) || a.range.start - b.range.start);
 }

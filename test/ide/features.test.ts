@@ -3,6 +3,9 @@ import { definition, typeDefinition } from '../../server/src/ide/definition';
 import { foldingRanges } from '../../server/src/ide/folding';
 import { formattingEdits, rangeFormattingEdits } from '../../server/src/ide/formatting';
 import { hover } from '../../server/src/ide/hover';
+import { inlayHints } from '../../server/src/ide/inlay-hints';
+import { prepareRename, rename, RenameError } from '../../server/src/ide/rename';
+import { semanticTokens } from '../../server/src/ide/semantic-tokens';
 import { documentLinks } from '../../server/src/ide/links';
 import { documentHighlights, references } from '../../server/src/ide/references';
 import { selectionRanges } from '../../server/src/ide/selection';
@@ -230,5 +233,68 @@ describe('ide: formatting', () => {
     let out = text;
     for (const e of edits.slice().reverse()) out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
     assert.equal(out, 'vmstate a {\n    x:u8\n    y: u16\n}\n');
+  });
+});
+
+describe('ide: semantic tokens, inlay hints, rename', () => {
+  it('classifies names by meaning and keywords by place', () => {
+    const { analysis, main } = setup(HPET);
+    const toks = semanticTokens(analysis, main.uri);
+    const at = (text: string, nth = 0) => {
+      let i = -1;
+      for (let k = 0; k <= nth; k++) i = main.text.indexOf(text, i + 1);
+      const t = toks.find((x) => x.start === i);
+      return t ? `${t.type}${t.modifiers.length ? '.' + t.modifiers.join('.') : ''}` : 'none';
+    };
+    assert.equal(at('vmstate'), 'keyword');
+    assert.equal(at('hpet_timer'), 'struct.declaration');
+    assert.equal(at('hpet_timer', 1), 'struct');
+    assert.equal(at('u64'), 'type.defaultLibrary');
+    assert.equal(at('num_timers'), 'property.declaration');
+    assert.equal(at('num_timers', 1), 'property');
+    assert.equal(at('since'), 'keyword');
+    assert.equal(at('property('), 'function.defaultLibrary');
+    assert.equal(at('hpet-offset-saved'), 'property');
+    assert.equal(at('/// The HPET'), 'comment.documentation');
+    assert.equal(at('2\n    minimum'), 'number');
+  });
+
+  it('inlay hints: offset and size per field, size per description', () => {
+    const { analysis, main } = setup(HPET);
+    const hints = inlayHints(analysis, main.uri).map((h) => `${main.text.slice(h.offset - 12, h.offset).trim()}|${h.label.trim()}`);
+    assert.ok(hints.some((h) => h.endsWith('|25 + 9 × num_timers')), hints.join('\n'));
+    assert.ok(hints.some((h) => /config: u64\|@0 8B$/.test(h)), hints.join('\n'));
+    assert.ok(hints.includes('2 default 3|@24 1B'), hints.join('\n'));
+    assert.ok(hints.includes('[num_timers]|@25 9 × num_timers'), hints.join('\n'));
+  });
+
+  it('renames a constant everywhere, keeps quotes, refuses clashes', () => {
+    const { analysis, main, cursor, files } = setup(`
+//- file: main.vmsd
+include "consts.vmsd"
+
+vmstate d {
+    a: u8[N<|>UM]
+}
+//- file: consts.vmsd
+const NUM = 4
+const OTHER = 1
+`);
+    const r = rename(analysis, main.uri, cursor, 'COUNT');
+    assert.equal(r.confirm, undefined);
+    assert.deepEqual(r.edits.map((e) => [e.uri.split('/').pop(), e.newText]).sort(), [['consts.vmsd', 'COUNT'], ['main.vmsd', 'COUNT']]);
+    assert.throws(() => rename(analysis, main.uri, cursor, 'OTHER'), RenameError);
+    void files;
+  });
+
+  it('refuses to rename a wire name, and asks to confirm a field rename', () => {
+    const { analysis, main, cursor } = setup('vmstate se<|>rial {\n    x: u8\n}\n');
+    assert.throws(() => prepareRename(analysis, main.uri, cursor), (e: Error) => e instanceof RenameError && /name "serial"/.test(e.message));
+    const kept = setup('vmstate isa_se<|>rial {\n    name "serial"\n    x: u8\n}\n');
+    assert.equal(rename(kept.analysis, kept.main.uri, kept.cursor, 'serial_isa').edits.length, 1);
+    const field = setup('vmstate s {\n    name "s"\n    x<|>: u8\n    y: u8 if (x != 0)\n}\n');
+    const r = rename(field.analysis, field.main.uri, field.cursor, 'rbr');
+    assert.equal(r.edits.length, 2);
+    assert.match(r.confirm ?? '', /keys of the self-describing stream/);
   });
 });

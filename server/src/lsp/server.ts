@@ -13,6 +13,8 @@ import {
   Location as LspLocation,
   Position,
   Range as LspRange,
+  ResponseError,
+  ErrorCodes,
   SymbolKind,
   TextDocumentSyncKind,
   TextDocuments,
@@ -28,6 +30,9 @@ import { documentLinks } from '../ide/links';
 import { documentHighlights, references } from '../ide/references';
 import { selectionRanges } from '../ide/selection';
 import { documentSymbols, OutlineSymbol, SymbolKindName, workspaceSymbols } from '../ide/symbols';
+import { inlayHints } from '../ide/inlay-hints';
+import { prepareRename, rename, RenameError } from '../ide/rename';
+import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from '../ide/semantic-tokens';
 import { Workspace } from '../semantic/workspace';
 import { Range } from '../syntax/ast';
 import { LineIndex } from '../util/lines';
@@ -153,6 +158,9 @@ export function startServer(connection: Connection, host: ServerHost): void {
         foldingRangeProvider: true,
         selectionRangeProvider: true,
         documentLinkProvider: { resolveProvider: false },
+        semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true, range: true },
+        inlayHintProvider: true,
+        renameProvider: { prepareProvider: true },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'vmsd-language-server', version: '0.1.0' },
@@ -343,6 +351,84 @@ export function startServer(connection: Connection, host: ServerHost): void {
       return documentLinks(workspace.analysis(), uri).map((l) => ({ range: toRange(uri, l.range), target: l.target }));
     }),
   );
+
+  const encodeTokens = (uri: string, range?: Range): number[] => {
+    const li = lines(uri);
+    const text = workspace.text(uri) ?? '';
+    const data: number[] = [];
+    let prevLine = 0;
+    let prevChar = 0;
+    for (const t of semanticTokens(workspace.analysis(), uri, range)) {
+      // Tokens may not span lines in the protocol: cut multi-line ones (block comments).
+      let start = t.start;
+      while (start < t.end) {
+        const pos = li.position(start);
+        const lineEnd = Math.min(t.end, li.offset(pos.line + 1, 0));
+        let end = lineEnd;
+        while (end > start && (text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 13)) end--;
+        if (end > start) {
+          data.push(pos.line - prevLine, pos.line === prevLine ? pos.character - prevChar : pos.character, end - start, TOKEN_TYPES.indexOf(t.type), t.modifiers.reduce((m, x) => m | (1 << TOKEN_MODIFIERS.indexOf(x)), 0));
+          prevLine = pos.line;
+          prevChar = pos.character;
+        }
+        if (lineEnd <= start) break;
+        start = lineEnd;
+      }
+    }
+    return data;
+  };
+
+  connection.languages.semanticTokens.on(guard('semanticTokens', { data: [] as number[] }, (p: { textDocument: { uri: string } }) => ({ data: encodeTokens(p.textDocument.uri) })));
+  connection.languages.semanticTokens.onRange(
+    guard('semanticTokensRange', { data: [] as number[] }, (p: { textDocument: { uri: string }; range: LspRange }) => {
+      const uri = p.textDocument.uri;
+      return { data: encodeTokens(uri, { start: toOffset(uri, p.range.start), end: toOffset(uri, p.range.end) }) };
+    }),
+  );
+
+  connection.languages.inlayHint.on(
+    guard('inlayHint', [], (p: { textDocument: { uri: string }; range: LspRange }) => {
+      const uri = p.textDocument.uri;
+      const li = lines(uri);
+      return inlayHints(workspace.analysis(), uri, { start: toOffset(uri, p.range.start), end: toOffset(uri, p.range.end) }).map((h) => ({
+        position: li.position(h.offset),
+        label: h.label,
+        tooltip: h.tooltip,
+      }));
+    }),
+  );
+
+  // Rename: refusals travel as errors the client shows; wire-changing renames ask for confirmation.
+  connection.onPrepareRename((p, token) => {
+    if (token.isCancellationRequested) return null;
+    const uri = p.textDocument.uri;
+    try {
+      const r = prepareRename(workspace.analysis(), uri, toOffset(uri, p.position));
+      return { range: toRange(uri, r.range), placeholder: r.placeholder };
+    } catch (e) {
+      if (e instanceof RenameError) return new ResponseError(ErrorCodes.InvalidRequest, e.message);
+      connection.console.error(`vmsd: prepareRename failed: ${(e as Error).stack}`);
+      return null;
+    }
+  });
+  connection.onRenameRequest((p, token) => {
+    if (token.isCancellationRequested) return null;
+    const uri = p.textDocument.uri;
+    try {
+      const r = rename(workspace.analysis(), uri, toOffset(uri, p.position), p.newName);
+      const changes: Record<string, Array<{ range: LspRange; newText: string; annotationId?: string }>> = {};
+      for (const e of r.edits) (changes[e.uri] ??= []).push({ range: toRange(e.uri, e.range), newText: e.newText, ...(r.confirm ? { annotationId: 'wire' } : {}) });
+      if (!r.confirm) return { changes };
+      return {
+        documentChanges: Object.entries(changes).map(([u, edits]) => ({ textDocument: { uri: u, version: documents.get(u)?.version ?? null }, edits })),
+        changeAnnotations: { wire: { label: 'Changes what goes on the wire', description: r.confirm, needsConfirmation: true } },
+      };
+    } catch (e) {
+      if (e instanceof RenameError) return new ResponseError(ErrorCodes.InvalidRequest, e.message);
+      connection.console.error(`vmsd: rename failed: ${(e as Error).stack}`);
+      return null;
+    }
+  });
 
   documents.listen(connection);
   connection.listen();

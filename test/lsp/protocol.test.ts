@@ -111,3 +111,47 @@ describe('lsp: protocol over stdio', function () {
     assert.doesNotMatch(client.stderr(), /uncaught/);
   });
 });
+
+describe('lsp: protocol, more features', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let client: TestClient;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-lsp2-'));
+    for (const f of fs.readdirSync(examplesDir)) if (f.endsWith('.vmsd')) fs.copyFileSync(path.join(examplesDir, f), path.join(dir, f));
+    client = await startClient(pathToFileURL(dir).href);
+  });
+  after(async () => {
+    await client.close();
+  });
+  const uri = (name: string) => pathToFileURL(path.join(dir, name)).href;
+
+  it('completion offers types after a colon, with documentation on resolve', async () => {
+    const text = 'include "hpet.vmsd"\n\nvmstate mine {\n    t: \n}\n';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri('mine.vmsd'), languageId: 'vmsd', version: 1, text } });
+    const items = (await client.connection.sendRequest('textDocument/completion', { textDocument: { uri: uri('mine.vmsd') }, position: { line: 3, character: 7 } })) as Array<{ label: string; data: unknown }>;
+    const labels = items.map((i) => i.label);
+    for (const l of ['u8', 'timer', 'hpet_timer', 'bytes']) assert.ok(labels.includes(l), l);
+    const resolved = (await client.connection.sendRequest('completionItem/resolve', items.find((i) => i.label === 'hpet_timer'))) as { documentation: { value: string } };
+    assert.match(resolved.documentation.value, /Wire name `hpet_timer`/);
+  });
+
+  it('semantic tokens and inlay hints over the protocol', async () => {
+    const tokens = (await client.connection.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: uri('hpet.vmsd') } })) as { data: number[] };
+    assert.ok(tokens.data.length > 100 && tokens.data.length % 5 === 0);
+    const hints = (await client.connection.sendRequest('textDocument/inlayHint', {
+      textDocument: { uri: uri('hpet.vmsd') },
+      range: { start: { line: 0, character: 0 }, end: { line: 500, character: 0 } },
+    })) as Array<{ label: string }>;
+    assert.ok(hints.some((h) => h.label.trim() === '@24 1B'), JSON.stringify(hints.map((h) => h.label)));
+  });
+
+  it('rename: refused for a wire name, with the reason', async () => {
+    const text = fs.readFileSync(path.join(dir, 'timer.vmsd'), 'utf8').split('\n');
+    const line = text.findIndex((l) => /^vmstate timer/.test(l));
+    await assert.rejects(
+      client.connection.sendRequest('textDocument/prepareRename', { textDocument: { uri: uri('timer.vmsd') }, position: { line, character: 10 } }),
+      /wire name/,
+    );
+  });
+});

@@ -13,6 +13,10 @@ import {
   Location as LspLocation,
   Position,
   Range as LspRange,
+  CompletionItem as LspCompletionItem,
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
   ResponseError,
   ErrorCodes,
   SymbolKind,
@@ -25,7 +29,8 @@ import { Diagnostic } from '../diagnostics/diagnostic';
 import { definition, typeDefinition } from '../ide/definition';
 import { foldingRanges } from '../ide/folding';
 import { formattingEdits, rangeFormattingEdits, TextEdit } from '../ide/formatting';
-import { hover } from '../ide/hover';
+import { complete, CompletionKind } from '../ide/completion';
+import { describe, hover } from '../ide/hover';
 import { documentLinks } from '../ide/links';
 import { documentHighlights, references } from '../ide/references';
 import { selectionRanges } from '../ide/selection';
@@ -147,6 +152,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
+        completionProvider: { triggerCharacters: ['.', '@', ':', '(', '['], resolveProvider: true },
         definitionProvider: true,
         typeDefinitionProvider: true,
         referencesProvider: true,
@@ -351,6 +357,51 @@ export function startServer(connection: Connection, host: ServerHost): void {
       return documentLinks(workspace.analysis(), uri).map((l) => ({ range: toRange(uri, l.range), target: l.target }));
     }),
   );
+
+  const completionKinds: Record<CompletionKind, CompletionItemKind> = {
+    keyword: CompletionItemKind.Keyword,
+    type: CompletionItemKind.TypeParameter,
+    struct: CompletionItemKind.Struct,
+    enum: CompletionItemKind.Enum,
+    enumMember: CompletionItemKind.EnumMember,
+    field: CompletionItemKind.Field,
+    property: CompletionItemKind.Property,
+    constant: CompletionItemKind.Constant,
+    class: CompletionItemKind.Class,
+    module: CompletionItemKind.Module,
+    function: CompletionItemKind.Function,
+    snippet: CompletionItemKind.Snippet,
+    value: CompletionItemKind.Value,
+  };
+  /** The symbols behind the last completion list, for documentation on resolve. */
+  let lastCompletion: Array<import('../semantic/model').AnySym | undefined> = [];
+
+  connection.onCompletion(
+    guard('completion', [] as LspCompletionItem[], (p: { textDocument: { uri: string }; position: Position }) => {
+      const uri = p.textDocument.uri;
+      const r = complete(workspace.analysis(), uri, toOffset(uri, p.position));
+      const range = toRange(uri, r.replace);
+      lastCompletion = r.items.map((i) => i.sym);
+      return r.items.map((item, index): LspCompletionItem => ({
+        label: item.label,
+        kind: completionKinds[item.kind],
+        detail: item.detail,
+        textEdit: { range, newText: item.insertText ?? item.label },
+        insertTextFormat: item.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+        data: { index },
+      }));
+    }),
+  );
+
+  connection.onCompletionResolve((item: LspCompletionItem) => {
+    try {
+      const sym = lastCompletion[(item.data as { index?: number } | undefined)?.index ?? -1];
+      if (sym) item.documentation = { kind: MarkupKind.Markdown, value: describe(workspace.analysis(), sym) };
+    } catch (e) {
+      connection.console.error(`vmsd: completionResolve failed: ${(e as Error).stack ?? String(e)}`);
+    }
+    return item; // unresolved at worst, never lost
+  });
 
   const encodeTokens = (uri: string, range?: Range): number[] => {
     const li = lines(uri);

@@ -29,6 +29,7 @@ import { Diagnostic } from '../diagnostics/diagnostic';
 import { definition, typeDefinition } from '../ide/definition';
 import { foldingRanges } from '../ide/folding';
 import { formattingEdits, rangeFormattingEdits, TextEdit } from '../ide/formatting';
+import { codeActions } from '../ide/code-actions';
 import { complete, CompletionKind } from '../ide/completion';
 import { describe, hover } from '../ide/hover';
 import { documentLinks } from '../ide/links';
@@ -153,6 +154,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         completionProvider: { triggerCharacters: ['.', '@', ':', '(', '['], resolveProvider: true },
+        codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite', 'refactor.extract'] },
         definitionProvider: true,
         typeDefinitionProvider: true,
         referencesProvider: true,
@@ -402,6 +404,22 @@ export function startServer(connection: Connection, host: ServerHost): void {
     }
     return item; // unresolved at worst, never lost
   });
+
+  connection.onCodeAction(
+    guard('codeAction', [], (p: { textDocument: { uri: string }; range: LspRange; context: { only?: string[] } }) => {
+      const uri = p.textDocument.uri;
+      const range = { start: toOffset(uri, p.range.start), end: toOffset(uri, p.range.end) };
+      const analysis = workspace.analysis();
+      // The server's own diagnostics that touch the range (the client's copies lack our data).
+      const diags = runRuleSets(analysis, [uri]).filter((d) => d.start <= range.end && d.end >= range.start);
+      const actions = codeActions(analysis, uri, range, diags).filter((a) => !p.context.only || p.context.only.some((k) => a.kind.startsWith(k)));
+      return actions.map((a) => {
+        const changes: Record<string, Array<{ range: LspRange; newText: string }>> = {};
+        for (const e of a.edits) (changes[e.uri] ??= []).push({ range: toRange(e.uri, e.range), newText: e.newText });
+        return { title: a.title, kind: a.kind, isPreferred: a.isPreferred, diagnostics: a.diagnostics ? lspDiagnostics(uri, a.diagnostics) : undefined, edit: { changes } };
+      });
+    }),
+  );
 
   const encodeTokens = (uri: string, range?: Range): number[] => {
     const li = lines(uri);

@@ -70,6 +70,9 @@ const ATTRIBUTES: Record<string, { args: 'none' | 'string' | 'optional-string' |
 
 const NO_ALIASES: string[] = [];
 
+/** Deepest chain of constants (or enums) evaluated through one another. */
+const MAX_EVAL_DEPTH = 100;
+
 const PROPERTY_SCALARS = ['bool', 'str', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64'];
 
 /** Counts may come from these field types only (QEMU's VARRAY_UINT8/16/32 and VARRAY_INT32). */
@@ -121,7 +124,7 @@ class Builder {
     for (const info of this.result.files.values()) this.scopes.set(info.uri, this.buildScope(info));
     for (const info of this.result.files.values()) this.checkDuplicates(info);
 
-    for (const c of this.result.consts) this.within(c, () => this.constValue(c));
+    for (const c of this.constOrder()) this.within(c, () => this.constValue(c));
     for (const e of this.result.enums) this.within(e, () => this.resolveEnum(e));
     for (const d of this.result.devices) this.within(d, () => this.resolveDevice(d));
     this.inheritStates();
@@ -142,6 +145,7 @@ class Builder {
   /** While set, nothing is reported or recorded (re-evaluations for the layout). */
   private silent = false;
   private errorCount = 0;
+  private constDepth = 0;
 
   /** @internal (Env) */
   report(uri: string, code: Code, message: string, range: A.Range, extra: Partial<Diagnostic> = {}): void {
@@ -248,7 +252,7 @@ class Builder {
       const name = attr.name.text;
       const spec = ATTRIBUTES[name];
       if (!spec) {
-        const sugg = closestMatches(name, Object.keys(ATTRIBUTES));
+        const sugg = this.suggest(name, () => Object.keys(ATTRIBUTES));
         this.report(uri, 'VL111', `Unknown attribute \`@${name}\`${sugg.length ? `; did you mean \`@${sugg[0]}\`?` : ''}`, attr.name, {
           data: { suggestions: sugg },
         });
@@ -374,13 +378,73 @@ class Builder {
       });
       return undefined;
     }
-    const candidates = scope.names(ns, accept);
-    if (ns === 'types') for (const s of Object.keys(SCALARS)) candidates.push(s);
-    const sugg = closestMatches(name.text, candidates);
+    const sugg = this.suggest(name.text, () => {
+      const candidates = scope.names(ns, accept);
+      if (ns === 'types') for (const s of Object.keys(SCALARS)) candidates.push(s);
+      return candidates;
+    });
     let msg = `Unknown ${what} \`${name.text}\``;
     if (sugg.length) msg += `; did you mean \`${sugg[0]}\`?`;
     this.report(uri, 'VL100', msg, name, { data: { suggestions: sugg, kind: what } });
     return undefined;
+  }
+
+  /**
+   * Constants in dependency order (those a constant names come first), found with an
+   * iterative walk, so that evaluating one never recurses down a long chain.
+   */
+  private constOrder(): ConstSym[] {
+    const deps = (c: ConstSym): ConstSym[] => {
+      const out: ConstSym[] = [];
+      if (!c.decl.value) return out;
+      const scope = this.scopes.get(c.uri)!;
+      const stack: A.Expr[] = [c.decl.value];
+      while (stack.length) {
+        const e = stack.pop()!;
+        if (e.kind === 'NameRef') {
+          const s = scope.lookup('types', e.name.text)[0];
+          if (s && s.kind === 'const') out.push(s);
+        } else if (e.kind === 'Binary') {
+          stack.push(e.left);
+          if (e.right) stack.push(e.right);
+        } else if (e.kind === 'Unary' && e.operand) stack.push(e.operand);
+        else if (e.kind === 'Paren' && e.expr) stack.push(e.expr);
+      }
+      return out;
+    };
+    const order: ConstSym[] = [];
+    const state = new Map<ConstSym, 1 | 2>();
+    for (const root of this.result.consts) {
+      if (state.has(root)) continue;
+      const stack: Array<{ c: ConstSym; deps: ConstSym[]; i: number }> = [{ c: root, deps: deps(root), i: 0 }];
+      state.set(root, 1);
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        if (top.i >= top.deps.length) {
+          state.set(top.c, 2);
+          order.push(top.c);
+          stack.pop();
+          continue;
+        }
+        const d = top.deps[top.i++];
+        if (!state.has(d)) {
+          state.set(d, 1);
+          stack.push({ c: d, deps: deps(d), i: 0 });
+        }
+      }
+    }
+    return order;
+  }
+
+  /**
+   * "Did you mean" candidates, on a budget: a file full of unknown names (a wrong
+   * language, generated garbage) must not cost names × candidates edit distances.
+   */
+  private suggestionBudget = 500;
+  private suggest(word: string, candidates: () => Iterable<string>): string[] {
+    if (this.suggestionBudget <= 0 || word.length > 64) return [];
+    this.suggestionBudget--;
+    return closestMatches(word, candidates());
   }
 
   /** checkExpr, also telling whether it reported an error (so callers do not pile on). */
@@ -401,6 +465,22 @@ class Builder {
       c.state = 'done';
       return undefined;
     }
+    // Constants are evaluated in dependency order (constOrder), so this recursion is
+    // shallow; only a long cycle gets here deeply, and it is cut.
+    if (this.constDepth > MAX_EVAL_DEPTH) {
+      this.report(uri, 'VL207', `Constant \`${c.name}\` depends on a chain of more than ${MAX_EVAL_DEPTH} constants (a cycle?)`, c.nameRange);
+      c.state = 'done';
+      return undefined;
+    }
+    this.constDepth++;
+    try {
+      return this.constValueIn(c, uri);
+    } finally {
+      this.constDepth--;
+    }
+  }
+
+  private constValueIn(c: ConstSym, uri: string): Value | undefined {
     c.state = 'evaluating';
     let type: IntName | undefined;
     if (c.decl.type) {
@@ -480,9 +560,8 @@ class Builder {
     }
     // A field where only constants may stand, or a field of another (sub)section.
     for (let b: BodyModel | undefined = body; b; b = b.subsection?.parent) {
-      const other = b.fields.find((x) => x.name === name.text);
-      const items = b.subsection ? b.subsection.decl.body?.items : b.owner.decl.body?.items;
-      if (!other && !items?.some((i) => i.kind === 'Field' && i.name.text === name.text)) continue;
+      if (!fieldNamesOf(b).has(name.text)) continue;
+      const other = (fieldIndex.get(b) ?? indexFields(b)).get(name.text);
       if (other) this.ref(uri, name, other);
       this.report(
         uri,
@@ -492,7 +571,7 @@ class Builder {
       );
       return undefined;
     }
-    const candidates = [...(fields?.keys() ?? []), ...scope.names('types', (x): x is ConstSym => x.kind === 'const'), 'version'];
+    const candidates = () => [...(fields?.keys() ?? []), ...scope.names('types', (x): x is ConstSym => x.kind === 'const'), 'version'];
     // `a-b` lexes as one name; suggest the subtraction when both halves resolve.
     let hint = '';
     const parts = name.text.split('-');
@@ -505,7 +584,7 @@ class Builder {
       this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseOf(global.uri)}, which this file does not include; add \`include "${rel}"\``, name, { data: { include: rel } });
       return undefined;
     }
-    const sugg = hint ? [] : closestMatches(name.text, candidates);
+    const sugg = hint ? [] : this.suggest(name.text, candidates);
     this.report(uri, 'VL100', `Unknown name \`${name.text}\`${hint || (sugg.length ? `; did you mean \`${sugg[0]}\`?` : '')}`, name, {
       data: { suggestions: sugg, kind: 'value' },
     });
@@ -537,7 +616,7 @@ class Builder {
         }
         const next = el.description.body?.fields.find((x) => x.name === name.text);
         if (!next) {
-          const sugg = closestMatches(name.text, (el.description.body?.fields ?? []).flatMap((x) => (x.name ? [x.name] : [])));
+          const sugg = this.suggest(name.text, () => (el.description.body?.fields ?? []).flatMap((x) => (x.name ? [x.name] : [])));
           this.report(uri, 'VL100', `\`${el.description.name}\` has no field \`${name.text}\`${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, name, {
             data: { suggestions: sugg, kind: 'field' },
           });
@@ -558,7 +637,7 @@ class Builder {
     this.resolveEnum(e);
     const mem = e.members.find((x) => x.name === member.text);
     if (!mem) {
-      const sugg = closestMatches(member.text, e.members.map((x) => x.name));
+      const sugg = this.suggest(member.text, () => e.members.map((x) => x.name));
       this.report(uri, 'VL100', `Enum \`${e.name}\` has no member \`${member.text}\`${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, member, {
         data: { suggestions: sugg, kind: 'enum member' },
       });
@@ -666,7 +745,7 @@ class Builder {
       this.report(uri, 'VL112', `\`${t}\` is ${symLabel(other, false)}, not a property type (bool, str, u8 … i64 or an enum)`, name);
       return { kind: 'error' };
     }
-    const sugg = closestMatches(t, [...PROPERTY_SCALARS, ...scope.names('types', (s): s is EnumSym => s.kind === 'enum')]);
+    const sugg = this.suggest(t, () => [...PROPERTY_SCALARS, ...scope.names('types', (s): s is EnumSym => s.kind === 'enum')]);
     this.report(uri, 'VL100', `Unknown property type \`${t}\` (bool, str, u8 … i64 or an enum)${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, name, {
       data: { suggestions: sugg, kind: 'property type' },
     });
@@ -812,6 +891,7 @@ class Builder {
         } else subNames.set(s.body.wireName, s);
       }
     }
+    fieldIndex.set(body, indexFields(body));
     return body;
   }
 
@@ -1311,14 +1391,31 @@ class Builder {
   }
 
 
-  /** Devices whose state is `d` or embeds it (transitively). */
-  private devicesFor(d: DescriptionSym, seen = new Set<DescriptionSym>()): DeviceSym[] {
-    if (seen.has(d)) return [];
-    seen.add(d);
-    const out = [...d.devices];
-    for (const f of d.embeddedBy) for (const dev of this.devicesFor(f.body.owner, seen)) if (!out.includes(dev)) out.push(dev);
-    return out;
+  private readonly devicesMemo = new Map<DescriptionSym, DeviceSym[]>();
+
+  /** Devices whose state is `d` or embeds it (transitively); iterative, remembered. */
+  private devicesFor(d: DescriptionSym): DeviceSym[] {
+    const cached = this.devicesMemo.get(d);
+    if (cached) return cached;
+    const out = new Set<DeviceSym>();
+    const seen = new Set<DescriptionSym>([d]);
+    const stack = [d];
+    while (stack.length) {
+      const x = stack.pop()!;
+      for (const dev of x.devices) out.add(dev);
+      for (const f of x.embeddedBy) {
+        const owner = f.body.owner;
+        if (!seen.has(owner)) {
+          seen.add(owner);
+          stack.push(owner);
+        }
+      }
+    }
+    const list = [...out];
+    this.devicesMemo.set(d, list);
+    return list;
   }
+
 
   /** @internal (Env) */
   propertyRef(uri: string, p: A.PropertyExpr, owner: DescriptionSym): PropertySym | undefined {
@@ -1367,7 +1464,7 @@ class Builder {
         for (let d = sub.parent, guard = 0; d && guard < 64; d = d.parent, guard++) if (d === dev) candidates.push(...sub.properties.map((x) => x.name));
       }
     }
-    const sugg = closestMatches(name.text, candidates);
+    const sugg = this.suggest(name.text, () => candidates);
     this.report(uri, 'VL109', `Unknown property \`${name.text}\` of ${where}${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, name, {
       data: { suggestions: sugg },
     });
@@ -1604,7 +1701,28 @@ interface FieldScope {
   keys(): Iterable<string>;
 }
 
+/** name → first field of that name, per body; stored once the body is complete. */
 const fieldIndex = new WeakMap<BodyModel, Map<string, FieldModel>>();
+
+function indexFields(body: BodyModel): Map<string, FieldModel> {
+  const m = new Map<string, FieldModel>();
+  for (const g of body.fields) if (g.name !== undefined && !m.has(g.name)) m.set(g.name, g);
+  return m;
+}
+
+/** Field names as written (before the model is built, for messages). */
+const syntaxFieldNames = new WeakMap<BodyModel, Set<string>>();
+
+function fieldNamesOf(b: BodyModel): Set<string> {
+  let s = syntaxFieldNames.get(b);
+  if (!s) {
+    s = new Set();
+    const items = b.subsection ? b.subsection.decl.body?.items : b.owner.decl.body?.items;
+    for (const i of items ?? []) if (i.kind === 'Field') s.add(i.name.text);
+    syntaxFieldNames.set(b, s);
+  }
+  return s;
+}
 
 /**
  * What a field of a subsection may read besides the earlier fields of its own body: every
@@ -1646,13 +1764,7 @@ class FieldsOf implements FieldScope {
     return this.to;
   }
   constructor(body: BodyModel, private readonly from: number, private readonly to: number) {
-    let m = fieldIndex.get(body);
-    if (!m || m.size === 0) {
-      m = new Map();
-      for (const g of body.fields) if (g.name !== undefined && !m.has(g.name)) m.set(g.name, g);
-      fieldIndex.set(body, m);
-    }
-    this.byName = m;
+    this.byName = fieldIndex.get(body) ?? indexFields(body);
   }
   get(name: string): FieldModel | undefined {
     const f = this.byName.get(name);

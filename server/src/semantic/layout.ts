@@ -112,7 +112,46 @@ export function computeLayouts(descriptions: DescriptionSym[]): void {
     return total;
   };
 
-  for (const d of descriptions) structSize(d, undefined);
+  // Embedded descriptions first (post-order of an iterative walk), so that a long chain
+  // of embeddings never recurses deeply: each struct's size is cached before it is used.
+  for (const d of embeddingOrder(descriptions)) structSize(d, undefined);
+}
+
+function embeddingOrder(descriptions: DescriptionSym[]): DescriptionSym[] {
+  const children = (d: DescriptionSym): DescriptionSym[] => {
+    const out: DescriptionSym[] = [];
+    const bodies: BodyModel[] = d.body ? [d.body] : [];
+    while (bodies.length) {
+      const b = bodies.pop()!;
+      for (const f of b.fields) {
+        const e = f.type.element;
+        if (e.kind === 'struct' || e.kind === 'tmp') out.push(e.description);
+      }
+      for (const s of b.subsections) bodies.push(s.body);
+    }
+    return out;
+  };
+  const order: DescriptionSym[] = [];
+  const seen = new Set<DescriptionSym>();
+  for (const root of descriptions) {
+    if (seen.has(root)) continue;
+    seen.add(root);
+    const stack: Array<{ d: DescriptionSym; kids: DescriptionSym[]; i: number }> = [{ d: root, kids: children(root), i: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.i >= top.kids.length) {
+        order.push(top.d);
+        stack.pop();
+        continue;
+      }
+      const k = top.kids[top.i++];
+      if (!seen.has(k)) {
+        seen.add(k);
+        stack.push({ d: k, kids: children(k), i: 0 });
+      }
+    }
+  }
+  return order;
 }
 
 export function utf8Length(s: string): number {

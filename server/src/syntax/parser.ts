@@ -938,6 +938,9 @@ class Parser {
 
   private parseBinary(minPrec: number): A.Expr {
     let left = this.parseUnary();
+    // `a + b + c …` builds a left spine as deep as the chain is long: count it with the
+    // nesting, so that every walk over the tree stays within MAX_EXPR_DEPTH.
+    let chain = 0;
     for (;;) {
       const o = this.peekBinaryOp();
       if (!o) break;
@@ -948,16 +951,17 @@ class Parser {
       const first = this.tok();
       for (let i = 0; i < o.tokens; i++) this.bump();
       const opRange = { start: first.start, end: this.prevEnd() };
-      if (this.exprDepth >= MAX_EXPR_DEPTH) {
-        this.error(`Expression nested deeper than ${MAX_EXPR_DEPTH} levels`, opRange.start, opRange.end, 'VL012');
+      if (this.exprDepth + chain >= MAX_EXPR_DEPTH) {
+        this.error(`Expression deeper than ${MAX_EXPR_DEPTH} levels (nested or chained operators)`, opRange.start, opRange.end, 'VL012');
         this.skipRestOfLine(true);
         this.quietUntil = this.prevEnd();
         return left;
       }
       this.exprDepth++;
       // Comparisons do not chain: `a < b < c` is reported.
-      const right = this.parseBinary(prec === 3 ? prec : prec);
+      const right = this.parseBinary(prec);
       this.exprDepth--;
+      chain++;
       const node: A.BinaryExpr = { kind: 'Binary', op: o.op, opRange, left, right, start: left.start, end: right.end };
       if (prec === 3 && left.kind === 'Binary' && binaryPrecedence[left.op] === 3) {
         this.error('Comparisons do not chain; combine them with `&&`', opRange.start, opRange.end);

@@ -8,7 +8,7 @@ export function closestMatches(word: string, candidates: Iterable<string>, max =
   const scored: Array<{ name: string; d: number }> = [];
   const lower = word.toLowerCase();
   for (const c of candidates) {
-    if (c === word) continue;
+    if (c === word || c.length > 64) continue;
     if (Math.abs(c.length - word.length) > limit) continue;
     const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase(), limit);
     if (d <= limit) scored.push({ name: c, d });

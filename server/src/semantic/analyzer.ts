@@ -127,13 +127,14 @@ class Builder {
     for (const c of this.constOrder()) this.within(c, () => this.constValue(c));
     for (const e of this.result.enums) this.within(e, () => this.resolveEnum(e));
     for (const d of this.result.devices) this.within(d, () => this.resolveDevice(d));
+    this.breakInheritanceCycles(this.result.devices, 'Device');
     this.inheritStates();
     for (const d of this.result.descriptions) this.within(d, () => this.buildDescription(d));
     this.linkEmbeddings();
     this.checkStructRecursion();
     for (const d of this.deferred) this.within(d.current, d.run);
     for (const m of this.result.machines) this.within(m, () => this.resolveMachine(m));
-    this.checkInheritanceCycles();
+    this.breakInheritanceCycles(this.result.machines, 'Machine type');
     computeLayouts(this.result.descriptions);
     this.checkWireNames();
     this.checkUnused();
@@ -338,10 +339,20 @@ class Builder {
 
   private checkDuplicates(info: FileInfo): void {
     const scope = this.scopes.get(info.uri)!;
+    // Group this file's declarations by namespace and name once (linear, however many).
+    const groups = new Map<string, TopSym[]>();
     for (const sym of info.syms) {
-      const same = scope.lookup(namespaceOf(sym), sym.name).filter((s) => s !== sym);
-      const first = same.find((s) => s.uri !== sym.uri || s.nameRange.start < sym.nameRange.start);
-      if (first) {
+      const key = `${namespaceOf(sym)}\u0000${sym.name}`;
+      const g = groups.get(key);
+      if (g) g.push(sym);
+      else groups.set(key, [sym]);
+    }
+    for (const group of groups.values()) {
+      const others = scope.lookup(namespaceOf(group[0]), group[0].name).filter((s) => s.uri !== info.uri);
+      // The first is the original: one declared in an included file, else the first here.
+      const first = others[0] ?? group[0];
+      for (const sym of group) {
+        if (sym === first) continue;
         this.duplicates.add(sym);
         this.report(info.uri, 'VL101', `${capitalize(symLabel(sym))} is already declared`, sym.nameRange, {
           related: [{ uri: first.uri, start: first.nameRange.start, end: first.nameRange.end, message: 'first declared here' }],
@@ -349,6 +360,7 @@ class Builder {
       }
     }
   }
+
 
   /** Look a name up in a namespace as seen from a file, reporting what goes wrong. */
   private lookup<S extends TopSym>(uri: string, ns: Namespace, name: A.Name, what: string, accept?: (s: TopSym) => s is S): S | undefined {
@@ -635,8 +647,13 @@ class Builder {
     }
     const member = rest[0];
     this.resolveEnum(e);
-    const mem = e.members.find((x) => x.name === member.text);
+    const mem = memberIndex(e).get(member.text);
     if (!mem) {
+      // A member declared later in an enum being evaluated (`a = E.b, b = 2`).
+      if (e.decl.members.some((m) => m.name.text === member.text)) {
+        this.report(uri, 'VL110', `\`${e.name}.${member.text}\` is declared later in the enum; a member's value can only use earlier members`, member);
+        return undefined;
+      }
       const sugg = this.suggest(member.text, () => e.members.map((x) => x.name));
       this.report(uri, 'VL100', `Enum \`${e.name}\` has no member \`${member.text}\`${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, member, {
         data: { suggestions: sugg, kind: 'enum member' },
@@ -662,9 +679,9 @@ class Builder {
     for (const m of e.decl.members) {
       let value = next;
       if (m.value) {
-        const t = checkExpr(m.value, this.constEnv(uri, 'an enum value'));
+        const { t, failed } = this.evaluate(m.value, this.constEnv(uri, 'an enum value'));
         if (typeof t.value === 'bigint') value = t.value;
-        else if (t.type.kind !== 'error') this.report(uri, 'VL205', 'An enum value must be a constant integer', m.value);
+        else if (!failed) this.report(uri, 'VL205', 'An enum value must be a constant integer', m.value);
       }
       if (!fits(value, e.base)) this.report(uri, 'VL203', `${value} does not fit in the enum's wire type ${e.base}`, m.value ?? m.name);
       const sym: EnumMemberSym = { kind: 'enumMember', name: m.name.text, uri, nameRange: m.name, decl: m, owner: e, value, ...lifecycle(m) };
@@ -715,15 +732,33 @@ class Builder {
 
   /** QOM subclasses inherit their parent's vmsd (dc->vmsd) unless they set their own. */
   private inheritStates(): void {
-    for (const d of this.result.devices) {
-      if (d.state) continue;
-      for (let p = d.parent, guard = 0; p && guard < 64; p = p.parent, guard++) {
-        if (p.decl.body?.items.some((i) => i.kind === 'State') && p.state) {
-          d.state = p.state;
-          d.inheritedState = true;
-          p.state.devices.push(d);
+    // The nearest ancestor's own state, memoised along the way (linear on long chains).
+    const own = new Map<DeviceSym, DescriptionSym | null>();
+    const nearest = (d: DeviceSym): DescriptionSym | null => {
+      const path: DeviceSym[] = [];
+      let found: DescriptionSym | null = null;
+      for (let p: DeviceSym | undefined = d; p; p = p.parent) {
+        const known = own.get(p);
+        if (known !== undefined) {
+          found = known;
           break;
         }
+        if (p.state && !p.inheritedState) {
+          found = p.state;
+          break;
+        }
+        path.push(p);
+      }
+      for (const p of path) own.set(p, found);
+      return found;
+    };
+    for (const d of this.result.devices) {
+      if (d.state || !d.parent) continue;
+      const s = nearest(d.parent);
+      if (s) {
+        d.state = s;
+        d.inheritedState = true;
+        s.devices.push(d);
       }
     }
   }
@@ -868,6 +903,7 @@ class Builder {
 
     const fieldNames = new Map<string, FieldModel>();
     const subNames = new Map<string, SubsectionModel>();
+    const reserved = new Set(body.reserved);
     this.defer(() => this.checkAliases(body));
     for (const item of items) {
       if (item.kind === 'Field' || item.kind === 'Unused') {
@@ -879,7 +915,7 @@ class Builder {
               related: [rel(dup, 'first declared here')],
             });
           } else fieldNames.set(f.name, f);
-          if (body.reserved.includes(f.name)) {
+          if (reserved.has(f.name)) {
             this.report(uri, 'VL104', `Field name \`${f.name}\` is reserved in this ${sub ? 'subsection' : 'description'}`, f.nameRange);
           }
         }
@@ -900,12 +936,14 @@ class Builder {
     if (!body.fields.some((f) => f.aliases.length)) return;
     const uri = body.owner.uri;
     const owners = new Map<string, FieldModel>();
+    const byName = fieldIndex.get(body) ?? indexFields(body);
+    const reserved = new Set(body.reserved);
     for (const f of body.fields) {
       if (f.decl.kind !== 'Field') continue;
       for (const m of f.decl.modifiers) {
         if (m.kind !== 'Alias' || !m.name) continue;
         const a = m.name.text;
-        const other = body.fields.find((g) => g.name === a);
+        const other = byName.get(a);
         const problem =
           a === f.name
             ? 'repeats the field\'s own name'
@@ -913,7 +951,7 @@ class Builder {
               ? `is the name of field \`${a}\``
               : owners.has(a)
                 ? `is already an alias of \`${owners.get(a)!.name}\``
-                : body.reserved.includes(a)
+                : reserved.has(a)
                   ? 'is reserved (`reserved` names are never read again)'
                   : undefined;
         if (problem) this.report(uri, 'VL104', `Alias \`${a}\` ${problem}; each key of the self-describing stream must map to one field`, m.name);
@@ -1434,42 +1472,70 @@ class Builder {
     return this.findProperty(uri, p.property, devices, devices.length === 1 ? `device \`${devices[0].name}\`` : `the devices using \`${owner.name}\``);
   }
 
+  /** Subclasses of each device (transitively), built once; parents are acyclic by now. */
+  private childIndex?: Map<DeviceSym, DeviceSym[]>;
+  private readonly subclassMemo = new Map<DeviceSym, DeviceSym[]>();
+  private subclassesOf(dev: DeviceSym): DeviceSym[] {
+    if (!this.childIndex) {
+      this.childIndex = new Map();
+      for (const d of this.result.devices) {
+        if (!d.parent) continue;
+        const list = this.childIndex.get(d.parent);
+        if (list) list.push(d);
+        else this.childIndex.set(d.parent, [d]);
+      }
+    }
+    let out = this.subclassMemo.get(dev);
+    if (!out) {
+      out = [];
+      const stack = [...(this.childIndex.get(dev) ?? [])];
+      while (stack.length) {
+        const c = stack.pop()!;
+        out.push(c);
+        for (const g of this.childIndex.get(c) ?? []) stack.push(g);
+      }
+      this.subclassMemo.set(dev, out);
+    }
+    return out;
+  }
+
+  /** A property on the device or its parents, else on a subclass (compat entries reach those). */
   private propertyInTree(dev: DeviceSym, name: string): PropertySym | undefined {
-    for (let d: DeviceSym | undefined = dev, guard = 0; d && guard < 64; d = d.parent, guard++) {
+    for (let d: DeviceSym | undefined = dev; d; d = d.parent) {
       const p = d.properties.find((x) => x.name === name);
       if (p) return p;
     }
-    for (const sub of this.result.devices) {
-      for (let d = sub.parent, guard = 0; d && guard < 64; d = d.parent, guard++) {
-        if (d !== dev) continue;
-        const p = sub.properties.find((x) => x.name === name);
-        if (p) return p;
-      }
+    for (const sub of this.subclassesOf(dev)) {
+      const p = sub.properties.find((x) => x.name === name);
+      if (p) return p;
     }
     return undefined;
   }
 
   private findProperty(uri: string, name: A.Name, devices: DeviceSym[], where: string): PropertySym | undefined {
-    const candidates: string[] = [];
     for (const dev of devices) {
-      for (let d: DeviceSym | undefined = dev, guard = 0; d && guard < 64; d = d.parent, guard++) {
+      for (let d: DeviceSym | undefined = dev; d; d = d.parent) {
         const p = d.properties.find((x) => x.name === name.text);
         if (p) {
           this.ref(uri, name, p);
           return p;
         }
-        candidates.push(...d.properties.map((x) => x.name));
-      }
-      for (const sub of this.result.devices) {
-        for (let d = sub.parent, guard = 0; d && guard < 64; d = d.parent, guard++) if (d === dev) candidates.push(...sub.properties.map((x) => x.name));
       }
     }
-    const sugg = this.suggest(name.text, () => candidates);
+    const sugg = this.suggest(name.text, () => {
+      const candidates: string[] = [];
+      for (const dev of devices) {
+        for (let d: DeviceSym | undefined = dev; d; d = d.parent) candidates.push(...d.properties.map((x) => x.name));
+        for (const sub of this.subclassesOf(dev)) candidates.push(...sub.properties.map((x) => x.name));
+      }
+      return candidates;
+    });
     this.report(uri, 'VL109', `Unknown property \`${name.text}\` of ${where}${sugg.length ? `; did you mean \`${sugg[0]}\`?` : ''}`, name, {
       data: { suggestions: sugg },
     });
     return undefined;
   }
+
 
   // ---- whole-workspace checks ----
 
@@ -1573,51 +1639,62 @@ class Builder {
     }
   }
 
-  private checkInheritanceCycles(): void {
-    const check = <S extends DeviceSym | MachineSym>(list: S[], what: string) => {
-      for (const s of list) {
-        const chain: S[] = [s];
-        for (let p = s.parent as S | undefined; p; p = p.parent as S | undefined) {
-          if (p === s) {
-            const at = s.decl.parent ?? s.nameRange;
-            this.report(s.uri, 'VL400', `${what} inheritance cycle: ${[...chain, s].map((x) => x.name).join(' → ')}`, at);
-            s.parent = undefined;
-            break;
-          }
-          if (chain.includes(p) || chain.length > 1000) break;
-          chain.push(p);
-        }
+  /**
+   * Break inheritance cycles (devices or machine types) before anything walks parents:
+   * one pass over parent pointers, each node visited once, each cycle reported once.
+   */
+  private breakInheritanceCycles<S extends DeviceSym | MachineSym>(list: S[], what: string): void {
+    const state = new Map<S, 1 | 2>();
+    for (const start of list) {
+      if (state.has(start)) continue;
+      const path: S[] = [];
+      let x: S | undefined = start;
+      while (x && !state.has(x)) {
+        state.set(x, 1);
+        path.push(x);
+        x = x.parent as S | undefined;
       }
-    };
-    check(this.result.devices, 'Device');
-    check(this.result.machines, 'Machine type');
+      if (x && state.get(x) === 1) {
+        // x is the first of the cycle reached: x → … → x. Report and cut at x's parent.
+        const cycle = path.slice(path.indexOf(x));
+        const names = cycle.map((c) => c.name);
+        const shown = names.length > 8 ? [...names.slice(0, 4), '…', ...names.slice(-3)] : names;
+        const size = cycle.length > 8 ? ` (${cycle.length} types)` : '';
+        this.report(x.uri, 'VL400', `${what} inheritance cycle${size}: ${[...shown, x.name].join(' → ')}`, x.decl.parent ?? x.nameRange);
+        x.parent = undefined;
+      }
+      for (const p of path) state.set(p, 2);
+    }
   }
+
 
   private checkWireNames(): void {
     // Sections are found by wire name: two descriptions that can be sent as sections
     // (a device's state, or not embedded anywhere) must not share one in a file's view.
+    // Each file reports its own declarations that clash with another visible one.
     for (const info of this.result.files.values()) {
+      const mine = info.syms.filter((s): s is DescriptionSym => s.kind === 'vmstate' && !!s.body && isSection(s) && !this.duplicates.has(s));
+      if (mine.length === 0) continue;
       const scope = this.scopes.get(info.uri)!;
       const byWire = new Map<string, DescriptionSym[]>();
       for (const s of scope.all()) {
-        if (s.kind !== 'vmstate' || !s.body) continue;
-        if (s.embeddedBy.length && !s.devices.length) continue;
-        const list = byWire.get(s.body.wireName) ?? [];
-        list.push(s);
-        byWire.set(s.body.wireName, list);
+        if (s.kind !== 'vmstate' || !s.body || !isSection(s)) continue;
+        const list = byWire.get(s.body.wireName);
+        if (list) list.push(s);
+        else byWire.set(s.body.wireName, [s]);
       }
-      for (const [wire, list] of byWire) {
-        if (list.length < 2) continue;
-        for (const s of list.slice(1)) {
-          if (s.uri !== info.uri || this.duplicates.has(s)) continue;
-          const first = list[0];
-          this.report(info.uri, 'VL102', `Wire name \`${wire}\` is already used by \`${first.name}\`; two sections cannot share a name`, wireNameRange(s), {
-            related: [rel(first, 'also sent as ' + JSON.stringify(wire))],
-          });
-        }
+      for (const s of mine) {
+        const list = byWire.get(s.body.wireName)!;
+        // The original: one from another file (included), else the first in this file.
+        const first = list.find((o) => o !== s && o.uri !== info.uri) ?? list.find((o) => o.uri === info.uri && o.nameRange.start < s.nameRange.start);
+        if (!first) continue;
+        this.report(info.uri, 'VL102', `Wire name \`${s.body.wireName}\` is already used by \`${first.name}\`; two sections cannot share a name`, wireNameRange(s), {
+          related: [rel(first, 'also sent as ' + JSON.stringify(s.body.wireName))],
+        });
       }
     }
   }
+
 
   private checkUnused(): void {
     for (const info of this.result.files.values()) {
@@ -1699,6 +1776,20 @@ interface FieldScope {
   get(name: string): FieldModel | undefined;
   has(name: string): boolean;
   keys(): Iterable<string>;
+}
+
+/** name → member, per enum (members are appended while the enum is resolved). */
+const memberIndexes = new WeakMap<EnumSym, { size: number; map: Map<string, EnumMemberSym> }>();
+
+function memberIndex(e: EnumSym): Map<string, EnumMemberSym> {
+  let idx = memberIndexes.get(e);
+  if (!idx || idx.size !== e.members.length) {
+    const map = idx?.map ?? new Map<string, EnumMemberSym>();
+    for (let i = idx?.size ?? 0; i < e.members.length; i++) if (!map.has(e.members[i].name)) map.set(e.members[i].name, e.members[i]);
+    idx = { size: e.members.length, map };
+    memberIndexes.set(e, idx);
+  }
+  return idx.map;
 }
 
 /** name → first field of that name, per body; stored once the body is complete. */
@@ -1844,6 +1935,11 @@ function embedded(t: WireType): DescriptionSym[] {
     default:
       return [];
   }
+}
+
+/** Can be sent as a section: a device's state, or not embedded anywhere. */
+function isSection(d: DescriptionSym): boolean {
+  return d.devices.length > 0 || d.embeddedBy.length === 0;
 }
 
 function wireNameRange(d: DescriptionSym): A.Range {

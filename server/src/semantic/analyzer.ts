@@ -310,8 +310,11 @@ class Builder {
         if (!inc.target) continue;
         const s = state.get(inc.target) ?? 0;
         if (s === 1) {
-          const chain = stack.slice(stack.findIndex((f) => f.uri === inc.target)).map((f) => baseOf(f.uri));
-          this.report(info.uri, 'VL106', `Include cycle: ${[...chain, baseOf(inc.target)].join(' → ')}`, inc.decl.path ?? inc.decl);
+          const from = stack.findIndex((f) => f.uri === inc.target);
+          const chain = stack.slice(from).map((f) => baseOf(f.uri));
+          // Long cycles are shown by their ends: the message stays one line.
+          const shown = chain.length > 8 ? [...chain.slice(0, 4), `… ${chain.length - 7} more …`, ...chain.slice(-3)] : chain;
+          this.report(info.uri, 'VL106', `Include cycle: ${[...shown, baseOf(inc.target)].join(' → ')}`, inc.decl.path ?? inc.decl);
         } else if (s === 0) {
           state.set(inc.target, 1);
           stack.push({ uri: inc.target, next: 0 });
@@ -332,9 +335,24 @@ class Builder {
       }
     }
     info.visible = order;
-    const scope = new Scope();
-    for (const uri of order) for (const sym of this.result.files.get(uri)!.syms) scope.add(sym);
-    return scope;
+    return new Scope(order.map((uri) => this.ownDeclarations(this.result.files.get(uri)!)));
+  }
+
+  /** Each file's own declarations by namespace and name, built once and shared by every scope that sees the file. */
+  private readonly own = new Map<FileInfo, OwnDeclarations>();
+  private ownDeclarations(info: FileInfo): OwnDeclarations {
+    let o = this.own.get(info);
+    if (!o) {
+      o = { syms: info.syms, maps: { types: new Map(), devices: new Map(), machines: new Map() } };
+      for (const s of info.syms) {
+        const m = o.maps[namespaceOf(s)];
+        const list = m.get(s.name);
+        if (list) list.push(s);
+        else m.set(s.name, [s]);
+      }
+      this.own.set(info, o);
+    }
+    return o;
   }
 
   private checkDuplicates(info: FileInfo): void {
@@ -1703,14 +1721,13 @@ class Builder {
           this.report(info.uri, 'VL500', `${capitalize(symLabel(s))} is never used`, s.nameRange, { tags: ['unnecessary'] });
         }
       }
+      // An include is used when something this file references is declared in the
+      // included file or in what that file includes.
+      const referenced = new Set<string>();
+      for (const r of this.result.references.get(info.uri) ?? []) referenced.add(r.sym.uri);
       for (const inc of info.includes) {
         if (!inc.target) continue;
-        // An include is used when anything this file references is declared in its closure
-        // (and not already visible through another include).
-        const targetInfo = this.result.files.get(inc.target)!;
-        const closure = new Set(targetInfo.visible);
-        const refs = this.result.references.get(info.uri) ?? [];
-        const used = refs.some((r) => closure.has(r.sym.uri));
+        const used = this.result.files.get(inc.target)!.visible.some((u) => referenced.has(u));
         if (!used) {
           this.report(info.uri, 'VL502', `Nothing from \`${inc.decl.path?.value}\` is used here`, inc.decl, { tags: ['unnecessary'] });
         }
@@ -1875,24 +1892,33 @@ function namespaceOf(s: TopSym): Namespace {
   return s.kind === 'device' ? 'devices' : s.kind === 'machine' ? 'machines' : 'types';
 }
 
+interface OwnDeclarations {
+  syms: TopSym[];
+  maps: Record<Namespace, Map<string, TopSym[]>>;
+}
+
+/**
+ * What a file sees: its own declarations and those of its include closure. Lookups go
+ * through each file's own table (shared, built once), so a long include chain costs no
+ * copy of every declaration into every file's scope.
+ */
 class Scope {
-  private readonly maps: Record<Namespace, Map<string, TopSym[]>> = { types: new Map(), devices: new Map(), machines: new Map() };
-  add(s: TopSym): void {
-    const m = this.maps[namespaceOf(s)];
-    const list = m.get(s.name);
-    if (list) list.push(s);
-    else m.set(s.name, [s]);
-  }
+  constructor(private readonly files: OwnDeclarations[]) {}
   lookup(ns: Namespace, name: string): TopSym[] {
-    return this.maps[ns].get(name) ?? [];
+    let out: TopSym[] | undefined;
+    for (const f of this.files) {
+      const l = f.maps[ns].get(name);
+      if (l) out = out ? out.concat(l) : l;
+    }
+    return out ?? [];
   }
   names(ns: Namespace, accept?: (s: TopSym) => boolean): string[] {
-    const out: string[] = [];
-    for (const [name, list] of this.maps[ns]) if (!accept || list.some(accept)) out.push(name);
-    return out;
+    const out = new Set<string>();
+    for (const f of this.files) for (const [name, list] of f.maps[ns]) if (!accept || list.some(accept)) out.add(name);
+    return [...out];
   }
   *all(): Iterable<TopSym> {
-    for (const m of Object.values(this.maps)) for (const list of m.values()) yield* list;
+    for (const f of this.files) yield* f.syms;
   }
 }
 

@@ -59,16 +59,23 @@ export function runCheck(paths: string[], opts: CheckOptions, io: Io): number {
     return failed ? 1 : 0;
   }
 
+  // Written in chunks: one write per line costs more than the check on large outputs.
+  let chunk = '';
   for (const d of diags) {
     if (d.severity === 'hint') continue; // hints are for editors (faded code), not for CI logs
     const s = pos(d.uri!, d.start);
-    io.out(`${display(d.uri!)}:${s.line}:${s.column}: ${d.severity} ${d.code} ${d.message}\n`);
+    chunk += `${display(d.uri!)}:${s.line}:${s.column}: ${d.severity} ${d.code} ${d.message}\n`;
     for (const r of d.related ?? []) {
       const ru = r.uri || d.uri!;
       const rp = pos(ru, r.start);
-      io.out(`  ${display(ru)}:${rp.line}:${rp.column}: note: ${r.message}\n`);
+      chunk += `  ${display(ru)}:${rp.line}:${rp.column}: note: ${r.message}\n`;
+    }
+    if (chunk.length > 65536) {
+      io.out(chunk);
+      chunk = '';
     }
   }
+  if (chunk) io.out(chunk);
 
   if (opts.summary) {
     const rows: string[][] = [['description', 'wire name', 'version', 'min', 'fields', 'subsections', 'wire size (fields)']];

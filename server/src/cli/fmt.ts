@@ -42,9 +42,7 @@ export function runFmt(paths: string[], opts: { check?: boolean }, io: Io): numb
       continue;
     }
     try {
-      const tmp = `${file}.vmsd-fmt-${process.pid}.tmp`;
-      fs.writeFileSync(tmp, formatted);
-      fs.renameSync(tmp, file);
+      writeInPlace(file, formatted);
       io.out(`${display}: formatted\n`);
     } catch (e) {
       io.err(`vmsd: ${display}: ${(e as Error).message}\n`);
@@ -52,4 +50,25 @@ export function runFmt(paths: string[], opts: { check?: boolean }, io: Io): numb
     }
   }
   return exit;
+}
+
+/**
+ * Replace a file's content safely: through a symlink to its real file, keeping its mode,
+ * refusing read-only files, via a temporary file in the same folder renamed over it (so
+ * an interrupted run leaves the old or the new content, never half of one), and never
+ * leaving the temporary file behind.
+ */
+function writeInPlace(file: string, content: string): void {
+  const real = fs.realpathSync(file);
+  const st = fs.statSync(real);
+  fs.accessSync(real, fs.constants.W_OK);
+  const tmp = path.join(path.dirname(real), `.${path.basename(real)}.vmsd-fmt-${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, content, { mode: st.mode & 0o7777 });
+    fs.chmodSync(tmp, st.mode & 0o7777);
+    fs.renameSync(tmp, real);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }

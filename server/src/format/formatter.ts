@@ -350,7 +350,17 @@ class Printer {
       prev = tok;
       gapStart = ti + 1;
     }
-    const trimmed = this.out.replace(/[ \t]+$/gm, '').replace(/\n*$/, '');
+    // Trailing blanks and final newlines go, in one linear pass (a regex backtracks
+    // quadratically on a long run of blanks inside a comment).
+    const lines = this.out.split('\n');
+    for (let k = 0; k < lines.length; k++) {
+      const l = lines[k];
+      let e = l.length;
+      while (e > 0 && (l.charCodeAt(e - 1) === 32 || l.charCodeAt(e - 1) === 9)) e--;
+      if (e !== l.length) lines[k] = l.slice(0, e);
+    }
+    while (lines.length && lines[lines.length - 1] === '') lines.pop();
+    const trimmed = lines.join('\n');
     return trimmed.length ? trimmed + '\n' : '';
   }
 

@@ -29,6 +29,8 @@ export interface Loaded {
 
 export function findVmsdFiles(paths: string[], problems: Array<{ path: string; message: string }>): string[] {
   const out: string[] = [];
+  // Folders already walked, by real path: symlinked folders (`ln -s . loop`) are walked once.
+  const walked = new Set<string>();
   const walk = (p: string, explicit: boolean) => {
     let st: fs.Stats;
     try {
@@ -40,6 +42,14 @@ export function findVmsdFiles(paths: string[], problems: Array<{ path: string; m
     if (st.isDirectory()) {
       const base = path.basename(p);
       if (!explicit && (base === 'node_modules' || base.startsWith('.'))) return;
+      let real: string;
+      try {
+        real = fs.realpathSync(p);
+      } catch {
+        real = path.resolve(p);
+      }
+      if (walked.has(real)) return;
+      walked.add(real);
       let entries: string[];
       try {
         entries = fs.readdirSync(p).sort();
@@ -49,11 +59,21 @@ export function findVmsdFiles(paths: string[], problems: Array<{ path: string; m
       }
       for (const e of entries) walk(path.join(p, e), false);
     } else if (explicit || p.endsWith('.vmsd')) {
-      out.push(path.resolve(p));
+      // The same file reached through several links is checked once, under its first name.
+      let real: string;
+      try {
+        real = fs.realpathSync(p);
+      } catch {
+        real = path.resolve(p);
+      }
+      if (!walked.has(real)) {
+        walked.add(real);
+        out.push(path.resolve(p));
+      }
     }
   };
   for (const p of paths) walk(p, true);
-  return [...new Set(out)];
+  return out;
 }
 
 /** Decode UTF-8; invalid sequences become U+FFFD and a VL002 diagnostic at the first one. */

@@ -1071,7 +1071,10 @@ class Builder {
                   this.silent = true;
                   try {
                     const v = checkExpr(expr, this.fieldEnv(body, f, body.version)).value;
-                    if (typeof v === 'boolean') f.staticCondition = v;
+                    if (typeof v === 'boolean') {
+                      f.staticCondition = v;
+                      f.staticAtVersion = body.version;
+                    }
                   } finally {
                     this.silent = false;
                   }
@@ -1119,9 +1122,10 @@ class Builder {
     const v = f.since ?? 0;
     for (const d of descs) {
       const b = d.body;
-      if (!b || b.versionKnown === false || b.minimumVersion <= v) continue;
+      if (!b || b.versionKnown === false || (b.minimumVersion <= v && v <= b.version)) continue;
       const at = f.decl.kind === 'Field' && f.decl.type ? f.decl.type : f.nameRange;
-      this.report(uri, 'VL308', `QEMU loads ${el.kind} elements with the field's version ${v}, but \`${d.name}\` has minimum_version ${b.minimumVersion}: the load would fail as too old`, at);
+      const why = v < b.minimumVersion ? `minimum_version ${b.minimumVersion}: the load would fail as too old` : `version ${b.version}: the load would fail as too new`;
+      this.report(uri, 'VL308', `QEMU loads ${el.kind} elements with the field's version ${v}, but \`${d.name}\` has ${why}`, at);
     }
   }
 

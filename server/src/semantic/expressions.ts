@@ -72,7 +72,7 @@ export function checkExpr(e: A.Expr, env: ExprEnv): Typed {
     case 'Int':
       if (e.value === undefined) return ERROR;
       if (e.value >= LIMIT) {
-        env.report('VL203', `${e.text} does not fit in ${MAX_BITS} bits`, e);
+        env.report('VL203', `${e.text.length > 40 ? e.text.slice(0, 20) + '…' + e.text.slice(-8) : e.text} does not fit in ${MAX_BITS} bits`, e);
         return ERROR;
       }
       return { type: INT, value: e.value };

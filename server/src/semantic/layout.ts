@@ -87,8 +87,10 @@ export function computeLayouts(descriptions: DescriptionSym[]): void {
     let offset = constSize(0);
     for (const f of body.fields) {
       // A test decides alone (QEMU ignores the version then); its value may be known here.
-      const exists = f.condition !== undefined ? f.staticCondition !== false : f.since === undefined || f.since <= version;
-      const conditional = f.condition !== undefined && f.staticCondition === undefined;
+      // A value computed from `version` holds at that version only (`Desc @ 1` differs).
+      const known = f.staticAtVersion === undefined || f.staticAtVersion === version ? f.staticCondition : undefined;
+      const exists = f.condition !== undefined ? known !== false : f.since === undefined || f.since <= version;
+      const conditional = f.condition !== undefined && known === undefined;
       const size = fieldSize(f);
       if (record) {
         f.size = size;

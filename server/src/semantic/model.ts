@@ -142,6 +142,8 @@ export interface FieldModel {
   condition?: A.Condition;
   /** The condition's value at the body's current version, when it is known statically. */
   staticCondition?: boolean;
+  /** Set when that value depends on `version`: it holds at this version only. */
+  staticAtVersion?: number;
   default?: Value;
   aliases: string[];
   /** `@member("…")`: the C member, when it differs from the name. */

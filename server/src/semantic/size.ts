@@ -36,16 +36,17 @@ const NO_NOTES: string[] = [];
 /** Sizes are immutable values: parts are shared, never changed in place. */
 export function addSize(a: Size, b: Size): Size {
   if (b.terms.size === 0 && b.unknown.length === 0 && b.conditional.length === 0) {
-    return { constant: a.constant + b.constant, terms: a.terms, unknown: a.unknown, conditional: a.conditional };
+    const constant = a.constant + b.constant;
+    return Number.isSafeInteger(constant) ? { constant, terms: a.terms, unknown: a.unknown, conditional: a.conditional } : unknownSize('more than 2^53 bytes');
   }
   const terms = new Map(a.terms);
   for (const [k, v] of b.terms) terms.set(k, (terms.get(k) ?? 0) + v);
-  return {
+  return checked({
     constant: a.constant + b.constant,
     terms,
     unknown: mergeNotes(a.unknown, b.unknown),
     conditional: mergeNotes(a.conditional, b.conditional),
-  };
+  });
 }
 
 /** Notes are capped so that sizes of huge descriptions stay small to keep and to show. */
@@ -56,27 +57,34 @@ function mergeNotes(a: string[], b: string[]): string[] {
   return out;
 }
 
+/** Sizes are JS numbers: past 2^53 they would be silently wrong, so they become unknown. */
+function checked(s: Size): Size {
+  let ok = Number.isSafeInteger(s.constant);
+  for (const v of s.terms.values()) ok &&= Number.isSafeInteger(v);
+  return ok ? s : unknownSize('more than 2^53 bytes');
+}
+
 /** `count` copies of `elem`, count being fixed or a symbol (with a factor). */
 export function repeatSize(elem: Size, count: { value: number } | { symbol: string; factor: number }): Size {
   if ('value' in count) {
     const terms = new Map<string, number>();
     for (const [k, v] of elem.terms) terms.set(k, v * count.value);
-    return {
+    return checked({
       constant: elem.constant * count.value,
       terms,
       unknown: count.value === 0 ? [] : elem.unknown,
       conditional: count.value === 0 ? [] : elem.conditional,
-    };
+    });
   }
   const terms = new Map<string, number>();
   if (elem.constant) terms.set(count.symbol, elem.constant * count.factor);
   for (const [k, v] of elem.terms) terms.set(`${count.symbol} × ${k}`, v * count.factor);
-  return {
+  return checked({
     constant: 0,
     terms,
     unknown: elem.unknown.map((u) => `${count.symbol} × ${u}`),
     conditional: elem.conditional,
-  };
+  });
 }
 
 export function withConditional(s: Size, note: string): Size {

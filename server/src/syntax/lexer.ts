@@ -286,7 +286,8 @@ function lexNumber(text: string, start: number, setEnd: (end: number) => void, d
   setEnd(i);
   if (bad) {
     const kind = radix === 16 ? 'hexadecimal' : radix === 2 ? 'binary' : 'decimal';
-    diagnostics.push(err('VL005', `Invalid ${kind} number \`${text.slice(start, i)}\``, start, i));
+    const shown = i - start > 40 ? text.slice(start, start + 20) + '…' : text.slice(start, i);
+    diagnostics.push(err('VL005', `Invalid ${kind} number \`${shown}\``, start, i));
   }
 }
 
@@ -332,7 +333,8 @@ export function stringValue(raw: string): { value: string; badEscapes: Array<{ o
       case 'u': {
         const m = /^\{([0-9a-fA-F]{1,6})\}/.exec(raw.slice(i + 2, i + 11));
         const cp = m ? parseInt(m[1], 16) : -1;
-        if (m && cp <= 0x10ffff) {
+        // Lone surrogates are not characters (they cannot be encoded in UTF-8).
+        if (m && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) {
           value += String.fromCodePoint(cp);
           i += 1 + m[0].length;
         } else {

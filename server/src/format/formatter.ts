@@ -1,6 +1,7 @@
 import * as A from '../syntax/ast';
 import { SyntaxTree } from '../syntax/parser';
 import { T, Token } from '../syntax/tokens';
+import { countNewlines } from '../util/text';
 
 /**
  * The canonical printer. It walks the token stream (so no token and no comment can be
@@ -199,12 +200,7 @@ class Printer {
   }
 
   private newlinesIn(from: number, to: number): number {
-    let n = 0;
-    for (let k = from; k < to; k++) {
-      const c = this.text.charCodeAt(k);
-      if (c === 10 || (c === 13 && this.text.charCodeAt(k + 1) !== 10)) n++;
-    }
-    return n;
+    return countNewlines(this.text, from, to);
   }
 
   private type(t: A.TypeNode): void {

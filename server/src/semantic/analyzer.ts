@@ -3,7 +3,7 @@ import { Diagnostic, Related } from '../diagnostics/diagnostic';
 import * as A from '../syntax/ast';
 import { SyntaxTree } from '../syntax/parser';
 import { closestMatches } from '../util/names';
-import { relativePath, resolveRelative } from '../util/uri';
+import { baseName, relativePath, resolveRelative } from '../util/uri';
 import { checkExpr, describeType, ExprEnv, ExprType, fits, NameTarget, Typed } from './expressions';
 import { computeLayouts, utf8Length } from './layout';
 import {
@@ -311,10 +311,10 @@ class Builder {
         const s = state.get(inc.target) ?? 0;
         if (s === 1) {
           const from = stack.findIndex((f) => f.uri === inc.target);
-          const chain = stack.slice(from).map((f) => baseOf(f.uri));
+          const chain = stack.slice(from).map((f) => baseName(f.uri));
           // Long cycles are shown by their ends: the message stays one line.
           const shown = chain.length > 8 ? [...chain.slice(0, 4), `… ${chain.length - 7} more …`, ...chain.slice(-3)] : chain;
-          this.report(info.uri, 'VL106', `Include cycle: ${[...shown, baseOf(inc.target)].join(' → ')}`, inc.decl.path ?? inc.decl);
+          this.report(info.uri, 'VL106', `Include cycle: ${[...shown, baseName(inc.target)].join(' → ')}`, inc.decl.path ?? inc.decl);
         } else if (s === 0) {
           state.set(inc.target, 1);
           stack.push({ uri: inc.target, next: 0 });
@@ -388,7 +388,7 @@ class Builder {
     const local = all.filter((f) => f.uri === uri);
     const found = local.length ? local : all;
     if (!local.length && found.length > 1 && new Set(found.map((f) => f.uri)).size > 1) {
-      this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((f) => baseOf(f.uri)))].join(', ')}`, name);
+      this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((f) => baseName(f.uri)))].join(', ')}`, name);
     }
     const sym = found[0];
     if (sym) {
@@ -403,7 +403,7 @@ class Builder {
     const elsewhere = global?.find((s) => !accept || accept(s));
     if (elsewhere) {
       const rel = relativePath(uri, elsewhere.uri);
-      this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseOf(elsewhere.uri)}, which this file does not include; add \`include "${rel}"\``, name, {
+      this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseName(elsewhere.uri)}, which this file does not include; add \`include "${rel}"\``, name, {
         data: { include: rel },
       });
       return undefined;
@@ -546,7 +546,6 @@ class Builder {
   }
 
 
-  /** A bare name in an expression: a visible field first, then a constant. */
   /**
    * A bare name in an expression: a visible field first, then a constant. `body` and
    * `what` only serve better messages when a field is named where it may not be.
@@ -578,7 +577,7 @@ class Builder {
     const found = local.length ? local : all;
     const sym = found[0];
     if (sym && !local.length && found.length > 1 && new Set(found.map((x) => x.uri)).size > 1) {
-      this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((x) => baseOf(x.uri)))].join(', ')}`, name);
+      this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((x) => baseName(x.uri)))].join(', ')}`, name);
     }
     if (sym && sym.kind === 'const') {
       this.ref(uri, name, sym);
@@ -611,7 +610,7 @@ class Builder {
     const global = this.globalTypes.get(name.text)?.find((x) => x.kind === 'const');
     if (global) {
       const rel = relativePath(uri, global.uri);
-      this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseOf(global.uri)}, which this file does not include; add \`include "${rel}"\``, name, { data: { include: rel } });
+      this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseName(global.uri)}, which this file does not include; add \`include "${rel}"\``, name, { data: { include: rel } });
       return undefined;
     }
     const sugg = hint ? [] : this.suggest(name.text, candidates);
@@ -686,10 +685,10 @@ class Builder {
     if (e.members.length || (e as { resolved?: boolean }).resolved) return;
     (e as { resolved?: boolean }).resolved = true;
     const uri = e.uri;
-    const baseName = e.decl.base;
-    if (baseName) {
-      if (isIntName(baseName.text)) e.base = baseName.text;
-      else this.report(uri, 'VL200', `An enum's wire type must be an integer type (u8 … i64), not \`${baseName.text}\``, baseName);
+    const base = e.decl.base;
+    if (base) {
+      if (isIntName(base.text)) e.base = base.text;
+      else this.report(uri, 'VL200', `An enum's wire type must be an integer type (u8 … i64), not \`${base.text}\``, base);
     }
     let next = 0n;
     const seen = new Map<string, EnumMemberSym>();
@@ -844,9 +843,6 @@ class Builder {
 
   private buildDescription(d: DescriptionSym): void {
     d.body = this.buildBody(d, d.decl.body?.items ?? [], undefined, d.name);
-    if (!d.body.hasVersion && d.body.fields.some((f) => f.since !== undefined)) {
-      // reported per field by VL300
-    }
   }
 
   private buildBody(owner: DescriptionSym, items: A.BodyItem[], sub: SubsectionModel | undefined, defaultWireName: string): BodyModel {
@@ -1629,13 +1625,10 @@ class Builder {
   private resolveMachine(m: MachineSym): void {
     const uri = m.uri;
     if (m.decl.parent) {
-      const scope = this.scopes.get(uri)!;
       const parentName: A.Name = { kind: 'Name', text: m.decl.parent.value, quoted: true, start: m.decl.parent.start, end: m.decl.parent.end };
-      if (scope.lookup('machines', parentName.text).length || this.globalMachines.has(parentName.text)) {
-        m.parent = this.lookup(uri, 'machines', parentName, 'machine type', (s): s is MachineSym => s.kind === 'machine');
-      } else {
-        this.lookup(uri, 'machines', parentName, 'machine type', (s): s is MachineSym => s.kind === 'machine' && s !== m);
-      }
+      // Itself as parent is found (and reported as a cycle), but never suggested.
+      const known = this.scopes.get(uri)!.lookup('machines', parentName.text).length > 0;
+      m.parent = this.lookup(uri, 'machines', parentName, 'machine type', (s): s is MachineSym => s.kind === 'machine' && (known || s !== m));
     }
     const seen = new Map<string, CompatModel>();
     for (const entry of m.decl.body?.items ?? []) {
@@ -1981,9 +1974,6 @@ function rel(s: { uri: string; nameRange: A.Range }, message: string): Related {
   return { uri: s.uri, start: s.nameRange.start, end: s.nameRange.end, message };
 }
 
-function baseOf(uri: string): string {
-  return uri.slice(uri.lastIndexOf('/') + 1);
-}
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);

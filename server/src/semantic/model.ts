@@ -155,8 +155,3 @@ export interface FieldModel {
   /** Offset from the start of the body's data; static when all earlier fields are. */
   offset?: Size;
 }
-
-/** The kinds of name a reference can resolve to. */
-export type Resolution =
-  | { kind: 'sym'; sym: AnySym }
-  | { kind: 'builtin'; name: string };

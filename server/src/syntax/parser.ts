@@ -1,5 +1,6 @@
 import { Diagnostic } from '../diagnostics/diagnostic';
 import { closestMatches } from '../util/names';
+import { countNewlines, hasNewline } from '../util/text';
 import * as A from './ast';
 import { intValue, lex, stringValue } from './lexer';
 import { T, Token, isTrivia, tokenName } from './tokens';
@@ -1073,23 +1074,6 @@ class Parser {
       else if (k === T.RParen) depth--;
     }
   }
-}
-
-function hasNewline(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return true;
-  }
-  return false;
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
-  }
-  return n;
 }
 
 function truncate(s: string): string {

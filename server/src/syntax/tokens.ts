@@ -1,10 +1,9 @@
 /**
  * Token kinds. Comments are tokens too; whitespace is the text between tokens, so tokens
- * plus gaps are lossless. (Whitespace is kept as a kind for callers that describe gaps.)
+ * plus gaps are lossless.
  */
 export const enum T {
   // trivia
-  Whitespace,
   LineComment,
   BlockComment,
   DocComment,
@@ -57,7 +56,6 @@ export function isTrivia(kind: T): boolean {
 }
 
 const names: Record<number, string> = {
-  [T.Whitespace]: 'whitespace',
   [T.LineComment]: 'comment',
   [T.BlockComment]: 'comment',
   [T.DocComment]: 'doc comment',

@@ -380,17 +380,34 @@ class Builder {
   }
 
 
-  /** Look a name up in a namespace as seen from a file, reporting what goes wrong. */
-  private lookup<S extends TopSym>(uri: string, ns: Namespace, name: A.Name, what: string, accept?: (s: TopSym) => s is S): S | undefined {
-    const scope = this.scopes.get(uri)!;
-    const all = scope.lookup(ns, name.text);
-    // A declaration of the file itself wins (a clash with an include is reported as VL101).
+  /**
+   * The declaration a name means in a file: its own first (a clash with an include is
+   * VL101 at the declaration), else the included one; VL108 when includes disagree.
+   */
+  private visible(uri: string, ns: Namespace, name: A.Name): TopSym | undefined {
+    const all = this.scopes.get(uri)!.lookup(ns, name.text);
     const local = all.filter((f) => f.uri === uri);
     const found = local.length ? local : all;
     if (!local.length && found.length > 1 && new Set(found.map((f) => f.uri)).size > 1) {
       this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((f) => baseName(f.uri)))].join(', ')}`, name);
     }
-    const sym = found[0];
+    return found[0];
+  }
+
+  /** VL107 when the name is declared in a file this one does not include. */
+  private notIncluded(uri: string, name: A.Name, elsewhere: TopSym | undefined): boolean {
+    if (!elsewhere) return false;
+    const rel = relativePath(uri, elsewhere.uri);
+    this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseName(elsewhere.uri)}, which this file does not include; add \`include "${rel}"\``, name, {
+      data: { include: rel },
+    });
+    return true;
+  }
+
+  /** Look a name up in a namespace as seen from a file, reporting what goes wrong. */
+  private lookup<S extends TopSym>(uri: string, ns: Namespace, name: A.Name, what: string, accept?: (s: TopSym) => s is S): S | undefined {
+    const scope = this.scopes.get(uri)!;
+    const sym = this.visible(uri, ns, name);
     if (sym) {
       if (accept && !accept(sym)) {
         this.report(uri, 'VL112', `\`${name.text}\` is ${symLabel(sym, false)}, not ${withArticle(what)}`, name);
@@ -400,14 +417,7 @@ class Builder {
       return sym as S;
     }
     const global = (ns === 'types' ? this.globalTypes : ns === 'devices' ? this.globalDevices : this.globalMachines).get(name.text);
-    const elsewhere = global?.find((s) => !accept || accept(s));
-    if (elsewhere) {
-      const rel = relativePath(uri, elsewhere.uri);
-      this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseName(elsewhere.uri)}, which this file does not include; add \`include "${rel}"\``, name, {
-        data: { include: rel },
-      });
-      return undefined;
-    }
+    if (this.notIncluded(uri, name, global?.find((s) => !accept || accept(s)))) return undefined;
     const sugg = this.suggest(name.text, () => {
       const candidates = scope.names(ns, accept);
       if (ns === 'types') for (const s of Object.keys(SCALARS)) candidates.push(s);
@@ -572,13 +582,7 @@ class Builder {
       return undefined;
     }
     const scope = this.scopes.get(uri)!;
-    const all = scope.lookup('types', name.text);
-    const local = all.filter((x) => x.uri === uri);
-    const found = local.length ? local : all;
-    const sym = found[0];
-    if (sym && !local.length && found.length > 1 && new Set(found.map((x) => x.uri)).size > 1) {
-      this.report(uri, 'VL108', `\`${name.text}\` is declared in ${found.length} included files: ${[...new Set(found.map((x) => baseName(x.uri)))].join(', ')}`, name);
-    }
+    const sym = this.visible(uri, 'types', name);
     if (sym && sym.kind === 'const') {
       this.ref(uri, name, sym);
       return { kind: 'const', sym };
@@ -607,12 +611,7 @@ class Builder {
     if (parts.length === 2 && parts.every((x) => fields?.has(x) || scope.lookup('types', x).some((y) => y.kind === 'const'))) {
       hint = `; did you mean \`${parts[0]} - ${parts[1]}\`? (put spaces around \`-\`)`;
     }
-    const global = this.globalTypes.get(name.text)?.find((x) => x.kind === 'const');
-    if (global) {
-      const rel = relativePath(uri, global.uri);
-      this.report(uri, 'VL107', `\`${name.text}\` is declared in ${baseName(global.uri)}, which this file does not include; add \`include "${rel}"\``, name, { data: { include: rel } });
-      return undefined;
-    }
+    if (this.notIncluded(uri, name, this.globalTypes.get(name.text)?.find((x) => x.kind === 'const'))) return undefined;
     const sugg = hint ? [] : this.suggest(name.text, candidates);
     this.report(uri, 'VL100', `Unknown name \`${name.text}\`${hint || (sugg.length ? `; did you mean \`${sugg[0]}\`?` : '')}`, name, {
       data: { suggestions: sugg, kind: 'value' },

@@ -4,6 +4,7 @@ import { isScalarName } from '../semantic/types';
 import { Range } from '../syntax/ast';
 import { BODY_KEYWORDS, DEVICE_KEYWORDS, FIELD_MODIFIERS, TOP_KEYWORDS, TYPE_KEYWORDS } from '../syntax/parser';
 import { T } from '../syntax/tokens';
+import { declarations } from './locate';
 
 /**
  * Semantic tokens: every token classified by what it means (a description, a field, a
@@ -57,30 +58,7 @@ export function semanticTokens(analysis: Analysis, uri: string, range?: Range): 
   // Names that resolved (references and declarations) by start offset.
   const named = new Map<number, { end: number; sym: AnySym; declaration: boolean }>();
   for (const r of analysis.references.get(uri) ?? []) named.set(r.range.start, { end: r.range.end, sym: r.sym, declaration: false });
-  const declare = (sym: AnySym) => {
-    if (sym.uri === uri && (sym.kind !== 'field' || sym.name !== undefined)) named.set(sym.nameRange.start, { end: sym.nameRange.end, sym, declaration: true });
-  };
-  for (const d of analysis.descriptions) {
-    declare(d);
-    const walk = (b: typeof d.body) => {
-      for (const f of b.fields) declare(f);
-      for (const s of b.subsections) {
-        declare(s);
-        walk(s.body);
-      }
-    };
-    if (d.body) walk(d.body);
-  }
-  for (const e of analysis.enums) {
-    declare(e);
-    for (const m of e.members) declare(m);
-  }
-  for (const c of analysis.consts) declare(c);
-  for (const d of analysis.devices) {
-    declare(d);
-    for (const p of d.properties) declare(p);
-  }
-  for (const m of analysis.machines) declare(m);
+  for (const d of declarations(analysis).get(uri) ?? []) named.set(d.range.start, { end: d.range.end, sym: d.sym, declaration: true });
 
   const out: SemanticToken[] = [];
   const tokens = info.tree.tokens;

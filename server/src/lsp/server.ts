@@ -57,6 +57,9 @@ export interface ServerHost {
   readFile(uri: string): string | undefined;
 }
 
+/** How long diagnostics wait for the next edit before the analysis runs. */
+export const PUBLISH_DELAY_MS = 30;
+
 export function startServer(connection: Connection, host: ServerHost): void {
   const documents = new TextDocuments(TextDocument);
   const workspace = new Workspace();
@@ -121,13 +124,17 @@ export function startServer(connection: Connection, host: ServerHost): void {
 
   const diagnosticsFor = (uri: string): LspDiagnostic[] => lspDiagnostics(uri, runRuleSets(workspace.analysis(), [uri]));
 
-  // Diagnostics are pushed for open documents. A burst of edits schedules one analysis:
-  // each change bumps the generation, and only the latest scheduled run does the work.
+  // Diagnostics are pushed for open documents. A burst of edits costs one analysis: each
+  // change restarts a short timer and cancels the pending run (typing at 10 keys a second
+  // still sees its diagnostics within PUBLISH_DELAY_MS of the last key).
   let generation = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const schedulePublish = () => {
     if (pullDiagnostics) return;
     const mine = ++generation;
-    setImmediate(() => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
       if (mine !== generation) return;
       try {
         for (const doc of documents.all()) {
@@ -140,7 +147,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
       } catch (e) {
         connection.console.error(`vmsd: diagnostics failed: ${(e as Error).stack ?? String(e)}`);
       }
-    });
+    }, PUBLISH_DELAY_MS);
   };
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {

@@ -138,8 +138,10 @@ export function startServer(connection: Connection, host: ServerHost): void {
       if (mine !== generation) return;
       try {
         for (const doc of documents.all()) {
+          // Re-published when they change, and for every new version of the document
+          // (clients tie diagnostics to versions); other open files only when they change.
           const items = diagnosticsFor(doc.uri);
-          const key = JSON.stringify(items);
+          const key = `${doc.version}\u0000${JSON.stringify(items)}`;
           if (published.get(doc.uri) === key) continue;
           published.set(doc.uri, key);
           void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: items });

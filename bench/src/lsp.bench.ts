@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   void lineCount;
 
   const t0 = performance.now();
-  const child = cp.spawn(process.execPath, [path.join(root, 'bin', 'vmsd-language-server'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = cp.spawn(process.execPath, [...(process.env.SERVER_FLAGS ? process.env.SERVER_FLAGS.split(' ') : []), path.join(root, 'bin', 'vmsd-language-server'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const waiting: Array<{ uri: string; version: number; resolve: (p: PublishDiagnosticsParams) => void }> = [];
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => {

@@ -35,7 +35,6 @@ async function main(): Promise<void> {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.vmsd'));
   const lines = files.reduce((n, f) => n + fs.readFileSync(path.join(dir, f), 'utf8').split('\n').length, 0);
   const descriptions = files.reduce((n, f) => n + (fs.readFileSync(path.join(dir, f), 'utf8').match(/^vmstate /gm) ?? []).length, 0);
-  void lineCount;
 
   const t0 = performance.now();
   const child = cp.spawn(process.execPath, [...(process.env.SERVER_FLAGS ? process.env.SERVER_FLAGS.split(' ') : []), path.join(root, 'bin', 'vmsd-language-server'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -84,19 +83,26 @@ async function main(): Promise<void> {
   const tokens = await time(30, () => conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: bigUri } }));
 
   // Edits: a comment line typed and removed in turn; each waits for its diagnostics.
-  let version = 1;
-  const edit = async () => {
-    version++;
+  const versions = new Map<string, number>();
+  const edit = async (uri = e1000) => {
+    const version = (versions.get(uri) ?? 1) + 1;
+    versions.set(uri, version);
     const insert = version % 2 === 0;
     const change = insert
       ? { range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: '// edit\n' }
       : { range: { start: { line: 3, character: 0 }, end: { line: 4, character: 0 } }, text: '' };
-    const done = diagnostics(e1000, version);
-    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: e1000, version }, contentChanges: [change] });
+    const done = diagnostics(uri, version);
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
     await done;
   };
-  const edits = (await time(100, edit)).map((t) => t - PUBLISH_DELAY_MS);
-  for (let i = 0; i < 900; i++) await edit();
+  const edits = (await time(100, () => edit())).map((t) => t - PUBLISH_DELAY_MS);
+  // The same in a file of the generated 20,000-line component (all of it is re-analysed).
+  const gen = pathToFileURL(path.join(dir, 'gen1.vmsd')).href;
+  const genOpened = diagnostics(gen, 1);
+  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: gen, languageId: 'vmsd', version: 1, text: fs.readFileSync(path.join(dir, 'gen1.vmsd'), 'utf8') } });
+  await genOpened;
+  const bigEdits = (await time(100, () => edit(gen))).map((t) => t - PUBLISH_DELAY_MS);
+  for (let i = 0; i < 800; i++) await edit();
   const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 
@@ -106,7 +112,8 @@ async function main(): Promise<void> {
     ['hover', pct(hover, 50).toFixed(2), pct(hover, 95).toFixed(2), 'p95 < 15 ms'],
     ['completion', pct(completion, 50).toFixed(2), pct(completion, 95).toFixed(2), 'p95 < 15 ms'],
     ['definition', pct(definition, 50).toFixed(2), pct(definition, 95).toFixed(2), ''],
-    [`edit → diagnostics (debounce ${PUBLISH_DELAY_MS} ms not counted)`, pct(edits, 50).toFixed(1), pct(edits, 95).toFixed(1), 'p95 < 60 ms'],
+    [`edit → diagnostics, e1000.vmsd (debounce ${PUBLISH_DELAY_MS} ms not counted)`, pct(edits, 50).toFixed(1), pct(edits, 95).toFixed(1), 'p95 < 60 ms'],
+    [`edit → diagnostics, gen1.vmsd (its component: ${lineCount(generated)} lines)`, pct(bigEdits, 50).toFixed(1), pct(bigEdits, 95).toFixed(1), 'p95 < 60 ms'],
     [`semantic tokens, ${big}`, pct(tokens, 50).toFixed(1), pct(tokens, 95).toFixed(1), ''],
     ['RSS after 1,000 edits (MB)', rss.toFixed(0), '', '< 200 MB'],
   ];

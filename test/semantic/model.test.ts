@@ -156,3 +156,23 @@ machine "c" : "a" {}
     assert.deepEqual(ws.diagnostics(FIXTURE_ROOT + 'main.vmsd'), []);
   });
 });
+
+describe('semantic: analysis of an include component', () => {
+  it('gives every file the same diagnostics as the analysis of the whole workspace', () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const path = require('node:path') as typeof import('node:path');
+    const { examplesDir } = require('../util/paths') as typeof import('../util/paths');
+    const files = fs.readdirSync(examplesDir).filter((f: string) => f.endsWith('.vmsd')).map((f: string) => ({ uri: 'file:///ex/' + f, text: fs.readFileSync(path.join(examplesDir, f), 'utf8') }));
+    // A second component that does not include the examples, with mistakes of its own.
+    files.push({ uri: 'file:///other/a.vmsd', text: 'vmstate a {\n    x: PCIDevice\n    y: u9\n}\nconst UNUSED = 1\n' });
+    files.push({ uri: 'file:///other/b.vmsd', text: 'include "a.vmsd"\n\nvmstate b {\n    z: a\n}\n' });
+    const full = workspaceOf(files).analysis();
+    const parts = workspaceOf(files);
+    for (const f of files) {
+      const show = (ds: Array<{ code: string; start: number; message: string }>) => ds.map((d) => `${d.code}@${d.start} ${d.message}`);
+      assert.deepEqual(show(parts.diagnostics(f.uri)), show(full.diagnostics.get(f.uri) ?? []), f.uri);
+    }
+    // The second component still learns where PCIDevice lives.
+    assert.ok(parts.diagnostics('file:///other/a.vmsd').some((d) => d.code === 'VL107'));
+  });
+});

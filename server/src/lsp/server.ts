@@ -122,7 +122,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
       return out;
     });
 
-  const diagnosticsFor = (uri: string): LspDiagnostic[] => lspDiagnostics(uri, runRuleSets(workspace.analysis(), [uri]));
+  const diagnosticsFor = (uri: string): LspDiagnostic[] => lspDiagnostics(uri, runRuleSets(workspace.analysisFor(uri), [uri]));
 
   // Diagnostics are pushed for open documents. A burst of edits costs one analysis: each
   // change restarts a short timer and cancels the pending run (typing at 10 keys a second
@@ -245,7 +245,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
   connection.onHover(
     guard('hover', null, (p: { textDocument: { uri: string }; position: Position }) => {
       const uri = p.textDocument.uri;
-      const h = hover(workspace.analysis(), uri, toOffset(uri, p.position));
+      const h = hover(workspace.analysisFor(uri), uri, toOffset(uri, p.position));
       return h ? { contents: { kind: 'markdown' as const, value: h.contents }, range: toRange(uri, h.range) } : null;
     }),
   );
@@ -255,28 +255,28 @@ export function startServer(connection: Connection, host: ServerHost): void {
   connection.onDefinition(
     guard('definition', null, (p: { textDocument: { uri: string }; position: Position }) => {
       const uri = p.textDocument.uri;
-      return location(definition(workspace.analysis(), uri, toOffset(uri, p.position)));
+      return location(definition(workspace.analysisFor(uri), uri, toOffset(uri, p.position)));
     }),
   );
 
   connection.onTypeDefinition(
     guard('typeDefinition', null, (p: { textDocument: { uri: string }; position: Position }) => {
       const uri = p.textDocument.uri;
-      return location(typeDefinition(workspace.analysis(), uri, toOffset(uri, p.position)));
+      return location(typeDefinition(workspace.analysisFor(uri), uri, toOffset(uri, p.position)));
     }),
   );
 
   connection.onReferences(
     guard('references', [] as LspLocation[], (p: { textDocument: { uri: string }; position: Position; context: { includeDeclaration: boolean } }) => {
       const uri = p.textDocument.uri;
-      return references(workspace.analysis(), uri, toOffset(uri, p.position), p.context.includeDeclaration).map((l) => location(l)!);
+      return references(workspace.analysisFor(uri), uri, toOffset(uri, p.position), p.context.includeDeclaration).map((l) => location(l)!);
     }),
   );
 
   connection.onDocumentHighlight(
     guard('documentHighlight', [], (p: { textDocument: { uri: string }; position: Position }) => {
       const uri = p.textDocument.uri;
-      return documentHighlights(workspace.analysis(), uri, toOffset(uri, p.position)).map((h) => ({
+      return documentHighlights(workspace.analysisFor(uri), uri, toOffset(uri, p.position)).map((h) => ({
         range: toRange(uri, h.range),
         kind: h.kind === 'write' ? DocumentHighlightKind.Write : h.kind === 'read' ? DocumentHighlightKind.Read : DocumentHighlightKind.Text,
       }));
@@ -307,7 +307,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
         tags: s.deprecated ? [1] : undefined,
         children: s.children.map(convert),
       });
-      return documentSymbols(workspace.analysis(), uri).map(convert);
+      return documentSymbols(workspace.analysisFor(uri), uri).map(convert);
     }),
   );
 
@@ -365,7 +365,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
   connection.onDocumentLinks(
     guard('documentLinks', [], (p: { textDocument: { uri: string } }) => {
       const uri = p.textDocument.uri;
-      return documentLinks(workspace.analysis(), uri).map((l) => ({ range: toRange(uri, l.range), target: l.target }));
+      return documentLinks(workspace.analysisFor(uri), uri).map((l) => ({ range: toRange(uri, l.range), target: l.target }));
     }),
   );
 
@@ -390,7 +390,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
   connection.onCompletion(
     guard('completion', [] as LspCompletionItem[], (p: { textDocument: { uri: string }; position: Position }) => {
       const uri = p.textDocument.uri;
-      const r = complete(workspace.analysis(), uri, toOffset(uri, p.position));
+      const r = complete(workspace.analysisFor(uri), uri, toOffset(uri, p.position));
       const range = toRange(uri, r.replace);
       lastCompletion = r.items.map((i) => i.sym);
       return r.items.map((item, index): LspCompletionItem => ({
@@ -407,7 +407,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
   connection.onCompletionResolve((item: LspCompletionItem) => {
     try {
       const sym = lastCompletion[(item.data as { index?: number } | undefined)?.index ?? -1];
-      if (sym) item.documentation = { kind: MarkupKind.Markdown, value: describe(workspace.analysis(), sym) };
+      if (sym) item.documentation = { kind: MarkupKind.Markdown, value: describe(workspace.analysisFor(sym.uri), sym) };
     } catch (e) {
       connection.console.error(`vmsd: completionResolve failed: ${(e as Error).stack ?? String(e)}`);
     }
@@ -418,7 +418,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
     guard('codeAction', [], (p: { textDocument: { uri: string }; range: LspRange; context: { only?: string[] } }) => {
       const uri = p.textDocument.uri;
       const range = { start: toOffset(uri, p.range.start), end: toOffset(uri, p.range.end) };
-      const analysis = workspace.analysis();
+      const analysis = workspace.analysisFor(uri);
       // The server's own diagnostics that touch the range (the client's copies lack our data).
       const diags = runRuleSets(analysis, [uri]).filter((d) => d.start <= range.end && d.end >= range.start);
       const actions = codeActions(analysis, uri, range, diags).filter((a) => !p.context.only || p.context.only.some((k) => a.kind.startsWith(k)));
@@ -436,7 +436,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
     const data: number[] = [];
     let prevLine = 0;
     let prevChar = 0;
-    for (const t of semanticTokens(workspace.analysis(), uri, range)) {
+    for (const t of semanticTokens(workspace.analysisFor(uri), uri, range)) {
       // Tokens may not span lines in the protocol: cut multi-line ones (block comments).
       let start = t.start;
       while (start < t.end) {
@@ -468,7 +468,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
     guard('inlayHint', [], (p: { textDocument: { uri: string }; range: LspRange }) => {
       const uri = p.textDocument.uri;
       const li = lines(uri);
-      return inlayHints(workspace.analysis(), uri, { start: toOffset(uri, p.range.start), end: toOffset(uri, p.range.end) }).map((h) => ({
+      return inlayHints(workspace.analysisFor(uri), uri, { start: toOffset(uri, p.range.start), end: toOffset(uri, p.range.end) }).map((h) => ({
         position: li.position(h.offset),
         label: h.label,
         tooltip: h.tooltip,
@@ -481,7 +481,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
     if (token.isCancellationRequested) return null;
     const uri = p.textDocument.uri;
     try {
-      const r = prepareRename(workspace.analysis(), uri, toOffset(uri, p.position));
+      const r = prepareRename(workspace.analysisFor(uri), uri, toOffset(uri, p.position));
       return { range: toRange(uri, r.range), placeholder: r.placeholder };
     } catch (e) {
       if (e instanceof RenameError) return new ResponseError(ErrorCodes.InvalidRequest, e.message);
@@ -493,7 +493,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
     if (token.isCancellationRequested) return null;
     const uri = p.textDocument.uri;
     try {
-      const r = rename(workspace.analysis(), uri, toOffset(uri, p.position), p.newName);
+      const r = rename(workspace.analysisFor(uri), uri, toOffset(uri, p.position), p.newName);
       const changes: Record<string, Array<{ range: LspRange; newText: string; annotationId?: string }>> = {};
       for (const e of r.edits) (changes[e.uri] ??= []).push({ range: toRange(e.uri, e.range), newText: e.newText, ...(r.confirm ? { annotationId: 'wire' } : {}) });
       if (!r.confirm) return { changes };

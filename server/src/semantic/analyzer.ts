@@ -80,8 +80,14 @@ const COUNT_TYPES = new Set(['u8', 'u16', 'u32', 'i32']);
 /** Buffer sizes are read as int32 whatever the macro (VMS_VBUFFER). */
 const BUFFER_SIZE_TYPES = new Set(['u8', 'u16', 'u32', 'i32', 'i8', 'i16']);
 
-export function analyze(trees: Map<string, SyntaxTree>): Analysis {
-  const b = new Builder(trees);
+/**
+ * Analyse a workspace. With `focus`, only those files are analysed in full (they must be
+ * closed under includes both ways, as Workspace.analysisFor makes them); the others are
+ * only read for their declarations' names, so "declared in a file not included" (VL107)
+ * still knows them.
+ */
+export function analyze(trees: Map<string, SyntaxTree>, focus?: ReadonlySet<string>): Analysis {
+  const b = new Builder(trees, focus);
   b.run();
   return b.result;
 }
@@ -109,7 +115,14 @@ class Builder {
   /** Declarations reported as duplicates (VL101): no further findings about them. */
   private readonly duplicates = new Set<TopSym>();
 
-  constructor(private readonly trees: Map<string, SyntaxTree>) {}
+  constructor(
+    private readonly trees: Map<string, SyntaxTree>,
+    private readonly focus?: ReadonlySet<string>,
+  ) {}
+
+  private inFocus(uri: string): boolean {
+    return !this.focus || this.focus.has(uri);
+  }
 
   run(): void {
     for (const [uri, tree] of this.trees) {
@@ -121,8 +134,17 @@ class Builder {
       this.collect(info);
     }
     this.resolveIncludes();
-    for (const info of this.result.files.values()) this.scopes.set(info.uri, this.buildScope(info));
-    for (const info of this.result.files.values()) this.checkDuplicates(info);
+    if (this.focus) {
+      // Declarations outside the focus stay in the global name tables only.
+      const keep = <S extends { uri: string }>(list: S[]) => list.filter((s) => this.inFocus(s.uri));
+      this.result.descriptions = keep(this.result.descriptions);
+      this.result.enums = keep(this.result.enums);
+      this.result.consts = keep(this.result.consts);
+      this.result.devices = keep(this.result.devices);
+      this.result.machines = keep(this.result.machines);
+    }
+    for (const info of this.focusFiles()) this.scopes.set(info.uri, this.buildScope(info));
+    for (const info of this.focusFiles()) this.checkDuplicates(info);
 
     for (const c of this.constOrder()) this.within(c, () => this.constValue(c));
     for (const e of this.result.enums) this.within(e, () => this.resolveEnum(e));
@@ -139,6 +161,10 @@ class Builder {
     this.checkWireNames();
     this.checkUnused();
     for (const list of this.result.diagnostics.values()) list.sort((a, b) => a.start - b.start || a.end - b.end);
+  }
+
+  private focusFiles(): FileInfo[] {
+    return [...this.result.files.values()].filter((f) => this.inFocus(f.uri));
   }
 
   // ---- reporting ----
@@ -1686,7 +1712,7 @@ class Builder {
     // Sections are found by wire name: two descriptions that can be sent as sections
     // (a device's state, or not embedded anywhere) must not share one in a file's view.
     // Each file reports its own declarations that clash with another visible one.
-    for (const info of this.result.files.values()) {
+    for (const info of this.focusFiles()) {
       const mine = info.syms.filter((s): s is DescriptionSym => s.kind === 'vmstate' && !!s.body && isSection(s) && !this.duplicates.has(s));
       if (mine.length === 0) continue;
       const scope = this.scopes.get(info.uri)!;
@@ -1711,7 +1737,7 @@ class Builder {
 
 
   private checkUnused(): void {
-    for (const info of this.result.files.values()) {
+    for (const info of this.focusFiles()) {
       for (const s of info.syms) {
         if ((s.kind === 'const' || s.kind === 'enum') && !this.used.has(s) && !this.duplicates.has(s)) {
           this.report(info.uri, 'VL500', `${capitalize(symLabel(s))} is never used`, s.nameRange, { tags: ['unnecessary'] });

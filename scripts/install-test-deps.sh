@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# Installs the external programs the end-to-end tests drive, from Debian's packages:
-# Neovim (a real LSP client). Idempotent: does nothing when they are already there.
-# Run as root (CI is), or with sudo.
+# Installs what the end-to-end tests drive, from Debian's packages and the npm registry:
+#   Neovim (a real LSP client), Chromium (drives VS Code in code-server), and
+#   code-server 4.100.3 itself (into .cache/, see install-code-server.sh), which needs
+#   libkrb5-dev and ripgrep to install offline.
+# Idempotent: does nothing for what is already there. Run as root (CI is), or with sudo.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 command -v nvim >/dev/null 2>&1 || need+=(neovim)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v rg >/dev/null 2>&1 || need+=(ripgrep)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 
-if [ ${#need[@]} -eq 0 ]; then
-  echo "install-test-deps: everything is installed" >&2
-  exit 0
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-test-deps: installing ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "install-test-deps: installing ${need[*]}" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+bash scripts/install-code-server.sh
+echo "install-test-deps: everything is installed" >&2

@@ -18,16 +18,19 @@ export interface TestClient {
   /** Resolves with the next publishDiagnostics for `uri` that satisfies `pred`. */
   diagnostics(uri: string, pred?: (p: PublishDiagnosticsParams) => boolean, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
   stderr(): string;
+  /** window/logMessage texts received. */
+  logs(): string[];
   close(): Promise<void>;
 }
 
-export async function startClient(rootUri: string | null, capabilities: object = {}): Promise<TestClient> {
-  const child = cp.spawn(process.execPath, [path.join(repoRoot, 'bin', 'vmsd-language-server'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function startClient(rootUri: string | null, capabilities: object = {}, env: Record<string, string> = {}): Promise<TestClient> {
+  const child = cp.spawn(process.execPath, [path.join(repoRoot, 'bin', 'vmsd-language-server'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const waiters: Array<{ uri: string; pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }> = [];
   const seen: PublishDiagnosticsParams[] = [];
+  const logs: string[] = [];
   connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
     seen.push(p);
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -36,6 +39,9 @@ export async function startClient(rootUri: string | null, capabilities: object =
         waiters.splice(i, 1);
       }
     }
+  });
+  connection.onNotification('window/logMessage', (p: { message: string }) => {
+    logs.push(p.message);
   });
   connection.listen();
   await connection.sendRequest(InitializeRequest.type, {
@@ -49,6 +55,7 @@ export async function startClient(rootUri: string | null, capabilities: object =
     connection,
     child,
     stderr: () => stderr,
+    logs: () => logs,
     diagnostics(uri, pred = () => true, timeoutMs = 10_000) {
       const earlier = seen.filter((p) => p.uri === uri && pred(p)).pop();
       if (earlier) {

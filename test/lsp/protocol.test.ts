@@ -155,3 +155,103 @@ describe('lsp: protocol, more features', function () {
     );
   });
 });
+
+describe('lsp: protocol, every feature', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let client: TestClient;
+  const uri = (name: string) => pathToFileURL(path.join(dir, name)).href;
+  const lines = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8').split('\n');
+  const posOf = (name: string, re: RegExp, word: string) => {
+    const ls = lines(name);
+    const line = ls.findIndex((l) => re.test(l));
+    return { line, character: ls[line].indexOf(word) + 1 };
+  };
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-lsp3-'));
+    for (const f of fs.readdirSync(examplesDir)) if (f.endsWith('.vmsd')) fs.copyFileSync(path.join(examplesDir, f), path.join(dir, f));
+    client = await startClient(pathToFileURL(dir).href, { textDocument: { diagnostic: {} } });
+    for (const f of ['hpet.vmsd', 'e1000.vmsd', 'pci.vmsd']) {
+      await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(f), languageId: 'vmsd', version: 1, text: lines(f).join('\n') } });
+    }
+  });
+  after(async () => {
+    await client.close();
+  });
+  const req = <T>(method: string, params: object) => client.connection.sendRequest(method, params) as Promise<T>;
+
+  it('pull diagnostics when the client supports them', async () => {
+    const r = await req<{ kind: string; items: unknown[] }>('textDocument/diagnostic', { textDocument: { uri: uri('hpet.vmsd') } });
+    assert.equal(r.kind, 'full');
+    assert.deepEqual(r.items, []);
+  });
+
+  it('references, highlights and type definition', async () => {
+    const at = posOf('pci.vmsd', /^vmstate PCIDevice/, 'PCIDevice');
+    const refs = await req<Array<{ uri: string }>>('textDocument/references', { textDocument: { uri: uri('pci.vmsd') }, position: at, context: { includeDeclaration: true } });
+    assert.ok(refs.some((r) => r.uri === uri('e1000.vmsd')) && refs.some((r) => r.uri === uri('pci.vmsd')));
+    const hl = await req<Array<{ kind: number }>>('textDocument/documentHighlight', { textDocument: { uri: uri('hpet.vmsd') }, position: posOf('hpet.vmsd', /^\s+num_timers: u8/, 'num_timers') });
+    assert.ok(hl.length >= 2 && hl.some((h) => h.kind === 3));
+    const td = await req<{ uri: string; range: { start: { line: number } } }>('textDocument/typeDefinition', { textDocument: { uri: uri('e1000.vmsd') }, position: posOf('e1000.vmsd', /parent_obj: PCIDevice/, 'parent_obj') });
+    assert.equal(td.uri, uri('pci.vmsd'));
+  });
+
+  it('rename of a constant edits every file', async () => {
+    const at = posOf('hpet.vmsd', /^const HPET_MIN_TIMERS/, 'HPET_MIN_TIMERS');
+    const edit = await req<{ changes: Record<string, unknown[]> }>('textDocument/rename', { textDocument: { uri: uri('hpet.vmsd') }, position: at, newName: 'HPET_TIMERS_MIN' });
+    assert.ok(edit.changes[uri('hpet.vmsd')].length >= 2);
+  });
+
+  it('folding, selection ranges, links and range formatting', async () => {
+    const folds = await req<unknown[]>('textDocument/foldingRange', { textDocument: { uri: uri('hpet.vmsd') } });
+    assert.ok(folds.length > 5);
+    const sel = await req<Array<{ range: unknown; parent?: unknown }>>('textDocument/selectionRange', { textDocument: { uri: uri('hpet.vmsd') }, positions: [posOf('hpet.vmsd', /^\s+num_timers: u8/, 'u8')] });
+    assert.ok(sel[0].parent);
+    const links = await req<Array<{ target: string }>>('textDocument/documentLink', { textDocument: { uri: uri('e1000.vmsd') } });
+    assert.ok(links.some((l) => l.target === uri('pci.vmsd')));
+    const edits = await req<unknown[]>('textDocument/rangeFormatting', { textDocument: { uri: uri('hpet.vmsd') }, range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } }, options: { tabSize: 4, insertSpaces: true } });
+    assert.deepEqual(edits, []);
+  });
+
+  it('semantic tokens for a range, and code actions with their edits', async () => {
+    const toks = await req<{ data: number[] }>('textDocument/semanticTokens/range', { textDocument: { uri: uri('hpet.vmsd') }, range: { start: { line: 40, character: 0 }, end: { line: 60, character: 0 } } });
+    assert.ok(toks.data.length > 0);
+    const bad = 'vmstate x {\n    a: u9\n}\n';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri('x.vmsd'), languageId: 'vmsd', version: 1, text: bad } });
+    const actions = await req<Array<{ title: string; edit: { changes: Record<string, Array<{ newText: string }>> } }>>('textDocument/codeAction', {
+      textDocument: { uri: uri('x.vmsd') },
+      range: { start: { line: 1, character: 8 }, end: { line: 1, character: 8 } },
+      context: { diagnostics: [] },
+    });
+    const fix = actions.find((a) => a.title === 'Change to `u8`');
+    assert.ok(fix, actions.map((a) => a.title).join(', '));
+    assert.equal(fix.edit.changes[uri('x.vmsd')][0].newText, 'u8');
+  });
+
+  it('watched files: a file created on disk becomes visible', async () => {
+    fs.writeFileSync(path.join(dir, 'extra.vmsd'), 'const EXTRA = 1\n');
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('extra.vmsd'), type: 1 }] });
+    const ws = await req<Array<{ name: string }>>('workspace/symbol', { query: 'EXTRA' });
+    assert.ok(ws.some((s) => s.name === 'EXTRA'));
+  });
+});
+
+describe('lsp: a failing feature does not take the server down', function () {
+  this.timeout(30_000);
+  it('logs the failure to the client, answers with nothing, and keeps serving', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-lsp4-'));
+    fs.copyFileSync(path.join(examplesDir, 'hpet.vmsd'), path.join(dir, 'hpet.vmsd'));
+    const client = await startClient(pathToFileURL(dir).href, {}, { VMSD_TEST_FAULT: 'hover' });
+    const uri = pathToFileURL(path.join(dir, 'hpet.vmsd')).href;
+    const text = fs.readFileSync(path.join(dir, 'hpet.vmsd'), 'utf8');
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'vmsd', version: 1, text } });
+    const line = text.split('\n').findIndex((l) => /^\s+num_timers: u8/.test(l));
+    const h = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 6 } });
+    assert.equal(h, null);
+    const d = await client.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line, character: 6 } });
+    assert.ok(d, 'the server still answers');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(client.logs().some((m) => /hover failed: Error: fault injected/.test(m)), client.logs().join('\n'));
+    await client.close();
+  });
+});

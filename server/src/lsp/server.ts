@@ -57,6 +57,9 @@ export interface ServerHost {
   readFile(uri: string): string | undefined;
 }
 
+/** A handler to make fail on purpose, so tests can prove a failing feature is survived. */
+const faultInjected = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VMSD_TEST_FAULT;
+
 /** How long diagnostics wait for the next edit before the analysis runs. */
 export const PUBLISH_DELAY_MS = 30;
 
@@ -93,6 +96,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
     return (params: P, token?: CancellationToken): R => {
       if (token?.isCancellationRequested) return fallback;
       try {
+        if (faultInjected === name) throw new Error(`fault injected into ${name} (VMSD_TEST_FAULT)`);
         return fn(params);
       } catch (e) {
         connection.console.error(`vmsd: ${name} failed: ${(e as Error).stack ?? String(e)}`);

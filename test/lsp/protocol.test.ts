@@ -255,3 +255,28 @@ describe('lsp: a failing feature does not take the server down', function () {
     await client.close();
   });
 });
+
+describe('lsp: multi-root workspaces', function () {
+  this.timeout(30_000);
+  it('indexes every folder, and folders added later', async () => {
+    const a = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-root-a-'));
+    const b = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-root-b-'));
+    const c = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-root-c-'));
+    fs.writeFileSync(path.join(a, 'a.vmsd'), 'vmstate in_root_a {\n    x: u8\n}\n');
+    fs.writeFileSync(path.join(b, 'b.vmsd'), 'vmstate in_root_b {\n    x: u8\n}\n');
+    fs.writeFileSync(path.join(c, 'c.vmsd'), 'vmstate in_root_c {\n    x: u8\n}\n');
+    const client = await startClient(null, { workspace: { workspaceFolders: true } });
+    // startClient sent no folders; a client with several sends them in initialize, which
+    // the server reads the same way as a later change notification.
+    await client.connection.sendNotification('workspace/didChangeWorkspaceFolders', {
+      event: { added: [{ uri: pathToFileURL(a).href, name: 'a' }, { uri: pathToFileURL(b).href, name: 'b' }], removed: [] },
+    });
+    const names = async () => ((await client.connection.sendRequest('workspace/symbol', { query: 'in_root' })) as Array<{ name: string }>).map((s) => s.name).sort();
+    assert.deepEqual(await names(), ['in_root_a', 'in_root_b']);
+    await client.connection.sendNotification('workspace/didChangeWorkspaceFolders', {
+      event: { added: [{ uri: pathToFileURL(c).href, name: 'c' }], removed: [{ uri: pathToFileURL(a).href, name: 'a' }] },
+    });
+    assert.deepEqual(await names(), ['in_root_b', 'in_root_c']);
+    await client.close();
+  });
+});

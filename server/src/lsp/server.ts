@@ -403,6 +403,8 @@ export function startServer(connection: Connection, host: ServerHost): void {
         detail: item.detail,
         textEdit: { range, newText: item.insertText ?? item.label },
         insertTextFormat: item.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+        // Keep the order the feature chose (u8 before u16, fields before constants).
+        sortText: String(index).padStart(5, '0'),
         data: { index },
       }));
     }),

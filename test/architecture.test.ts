@@ -8,8 +8,8 @@ import { repoRoot } from './util/paths';
  * but cli/, host/, lsp/, node.ts) imports no Node module and nothing of the protocol.
  */
 const src = path.join(repoRoot, 'server', 'src');
-const layers = ['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'ide', 'host', 'lsp', 'cli'];
-const core = new Set(['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'ide']);
+const layers = ['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'codec', 'ide', 'host', 'lsp', 'cli'];
+const core = new Set(['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'codec', 'ide']);
 
 function* files(dir: string): Generator<string> {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

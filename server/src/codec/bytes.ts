@@ -1,0 +1,114 @@
+/**
+ * Bounded big-endian byte reading and writing. Every read checks the remaining length
+ * first, so a truncated or hostile input gives a located error, never a huge allocation
+ * or an exception from deeper down.
+ */
+export class DecodeError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+    readonly path: string,
+  ) {
+    super(`at byte ${offset} (0x${offset.toString(16)}), ${path || 'top'}: ${message}`);
+  }
+}
+
+export class Reader {
+  private readonly view: DataView;
+  pos: number;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    start = 0,
+    readonly end = bytes.length,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = start;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  need(n: number, what: string, path: string): void {
+    if (n > this.remaining) throw new DecodeError(`expected ${what} (${n} byte${n === 1 ? '' : 's'}), found ${this.remaining === 0 ? 'the end of the data' : `only ${this.remaining}`}`, this.pos, path);
+  }
+
+  peek(): number | undefined {
+    return this.pos < this.end ? this.bytes[this.pos] : undefined;
+  }
+
+  u8(path: string, what = 'a byte'): number {
+    this.need(1, what, path);
+    return this.bytes[this.pos++];
+  }
+
+  /** An unsigned (or two's complement when `signed`) big-endian integer of `size` bytes. */
+  int(size: number, signed: boolean, path: string, what: string): bigint {
+    this.need(size, what, path);
+    let v = 0n;
+    for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(this.bytes[this.pos + i]);
+    this.pos += size;
+    if (signed && size > 0 && v >= 1n << BigInt(size * 8 - 1)) v -= 1n << BigInt(size * 8);
+    return v;
+  }
+
+  f64(path: string): number {
+    this.need(8, 'a 64-bit float', path);
+    const v = this.view.getFloat64(this.pos, false);
+    this.pos += 8;
+    return v;
+  }
+
+  take(n: number, path: string, what: string): Uint8Array {
+    this.need(n, what, path);
+    const out = this.bytes.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+}
+
+export class Writer {
+  private buf = new Uint8Array(256);
+  length = 0;
+
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = v & 0xff;
+  }
+
+  int(v: bigint, size: number): void {
+    this.ensure(size);
+    let x = BigInt.asUintN(size * 8, v);
+    for (let i = size - 1; i >= 0; i--) {
+      this.buf[this.length + i] = Number(x & 0xffn);
+      x >>= 8n;
+    }
+    this.length += size;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    new DataView(this.buf.buffer).setFloat64(this.length, v, false);
+    this.length += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}

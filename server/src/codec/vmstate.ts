@@ -1,0 +1,443 @@
+import { Analysis } from '../semantic/analyzer';
+import { BodyModel, FieldModel, PropertySym } from '../semantic/model';
+import { SCALARS, WireType } from '../semantic/types';
+import * as A from '../syntax/ast';
+import { DecodeError, Reader, Writer } from './bytes';
+
+/**
+ * The vmstate encoding of one description (QEMU 7.2, qemu-wire.md §5): fields in order,
+ * each present by its version or test, arrays without counts on the wire, embedded
+ * descriptions at their own version, then the subsections that are sent, each as
+ * `0x05, len, name, be32 version, body`. decode() also returns an annotation for every
+ * byte range (field, element, subsection header) for previews and annotated dumps.
+ */
+export type FieldValue = bigint | boolean | number | Uint8Array | null | FieldValue[] | BodyValue;
+
+export interface BodyValue {
+  fields: Record<string, FieldValue>;
+  /** Subsections that were (or are to be) sent, by their name in the description. */
+  subsections: Record<string, BodyValue>;
+}
+
+export interface Annotation {
+  start: number;
+  end: number;
+  /** `hpet.timer[2].config`, `fw_cfg/dma` … */
+  path: string;
+  kind: 'field' | 'element' | 'unused' | 'subsection' | 'marker';
+  type: string;
+  /** The value, shown (integers in decimal, bytes in hex, long ones cut). */
+  value?: string;
+}
+
+export interface CodecOptions {
+  analysis: Analysis;
+  /** Values of device properties (`property(p)`); defaults are used for the rest. */
+  properties?: Map<PropertySym, bigint | boolean | string>;
+  /** Decides a field test written `if opaque "…"` (QEMU evaluates it on its own state). */
+  opaqueTest?: (field: FieldModel, path: string) => boolean;
+  /** Whether an element of a NULL-able pointer array is NULL (QEMU decides from its own pointers). */
+  isNull?: (field: FieldModel, index: number, path: string) => boolean;
+}
+
+export interface Decoded {
+  value: BodyValue;
+  end: number;
+  annotations: Annotation[];
+}
+
+/** Nesting of embedded descriptions and subsections a stream may ask for. */
+const MAX_DEPTH = 64;
+
+export function decode(body: BodyModel, bytes: Uint8Array, version: number, opts: CodecOptions, start = 0, path = body.wireName): Decoded {
+  const r = new Reader(bytes, start);
+  const annotations: Annotation[] = [];
+  const value = new Decoder(r, annotations, opts).body(body, version, path, 0, undefined);
+  return { value, end: r.pos, annotations };
+}
+
+export function encode(body: BodyModel, value: BodyValue, version: number, opts: CodecOptions): Uint8Array {
+  const w = new Writer();
+  new Encoder(w, opts).body(body, value, version, body.wireName, 0, undefined);
+  return w.finish();
+}
+
+// ---- evaluation of conditions and counts against decoded values ----
+
+interface Scope {
+  body: BodyModel;
+  values: Record<string, FieldValue>;
+  version: number;
+  parent?: Scope;
+}
+
+function constants(analysis: Analysis): Map<string, bigint | boolean> {
+  const cache = constantCache.get(analysis);
+  if (cache) return cache;
+  const m = new Map<string, bigint | boolean>();
+  for (const [uri, refs] of analysis.references) {
+    for (const ref of refs) {
+      const s = ref.sym;
+      if (s.kind === 'const' && s.value !== undefined) m.set(`${uri}#${ref.range.start}`, s.value);
+      if (s.kind === 'enumMember') m.set(`${uri}#${ref.range.start}`, s.value);
+    }
+  }
+  constantCache.set(analysis, m);
+  return m;
+}
+const constantCache = new WeakMap<Analysis, Map<string, bigint | boolean>>();
+
+function propertyValue(opts: CodecOptions, p: PropertySym): bigint | boolean | string | undefined {
+  return opts.properties?.get(p) ?? p.default;
+}
+
+function evaluate(e: A.Expr, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): bigint | boolean {
+  const uri = scope.body.owner.uri;
+  const fail = (msg: string): never => {
+    throw new DecodeError(msg, at.offset, at.path);
+  };
+  const asInt = (v: bigint | boolean) => (typeof v === 'bigint' ? v : fail('expected an integer'));
+  const asBool = (v: bigint | boolean) => (typeof v === 'boolean' ? v : fail('expected a boolean'));
+  switch (e.kind) {
+    case 'Int':
+      return e.value ?? fail('bad integer');
+    case 'Bool':
+      return e.value;
+    case 'Paren':
+      return e.expr ? evaluate(e.expr, scope, opts, at) : fail('empty expression');
+    case 'VersionRef':
+      return BigInt(scope.version);
+    case 'OpaqueExpr':
+      return fail(`the condition depends on state the stream does not carry: ${e.reason?.value ?? ''}`);
+    case 'NameRef': {
+      for (let s: Scope | undefined = scope; s; s = s.parent) {
+        if (Object.prototype.hasOwnProperty.call(s.values, e.name.text)) return scalarOf(s.values[e.name.text], fail);
+      }
+      const c = constants(opts.analysis).get(`${uri}#${e.name.start}`);
+      return c ?? fail(`\`${e.name.text}\` has no value here`);
+    }
+    case 'Member': {
+      const c = constants(opts.analysis).get(`${uri}#${e.path[e.path.length - 1].start}`);
+      if (c !== undefined) return c;
+      let v: FieldValue | undefined;
+      for (let s: Scope | undefined = scope; s && v === undefined; s = s.parent) if (Object.prototype.hasOwnProperty.call(s.values, e.path[0].text)) v = s.values[e.path[0].text];
+      for (const n of e.path.slice(1)) {
+        if (!v || typeof v !== 'object' || !('fields' in v)) return fail(`\`${n.text}\` is not readable here`);
+        v = v.fields[n.text];
+      }
+      return v === undefined ? fail('no value') : scalarOf(v, fail);
+    }
+    case 'Property': {
+      const ref = opts.analysis.references.get(uri)?.find((x) => e.property && x.range.start === e.property.start && x.sym.kind === 'property');
+      const p = ref?.sym.kind === 'property' ? ref.sym : undefined;
+      const v = p ? propertyValue(opts, p) : undefined;
+      if (v === undefined || typeof v === 'string') return fail(`property \`${e.property?.text}\` has no value`);
+      return v;
+    }
+    case 'Unary': {
+      const o = e.operand ? evaluate(e.operand, scope, opts, at) : fail('missing operand');
+      return e.op === '!' ? !asBool(o) : e.op === '-' ? -asInt(o) : ~asInt(o);
+    }
+    case 'Binary': {
+      const l = evaluate(e.left, scope, opts, at);
+      if (e.op === '&&' && l === false) return false;
+      if (e.op === '||' && l === true) return true;
+      const r = e.right ? evaluate(e.right, scope, opts, at) : fail('missing operand');
+      switch (e.op) {
+        case '&&':
+        case '||':
+          return asBool(r);
+        case '==':
+          return l === r;
+        case '!=':
+          return l !== r;
+      }
+      const a = asInt(l);
+      const b = asInt(r);
+      switch (e.op) {
+        case '<': return a < b;
+        case '<=': return a <= b;
+        case '>': return a > b;
+        case '>=': return a >= b;
+        case '+': return a + b;
+        case '-': return a - b;
+        case '*': return a * b;
+        case '/': return b === 0n ? fail('division by zero') : a / b;
+        case '%': return b === 0n ? fail('division by zero') : a % b;
+        case '&': return a & b;
+        case '|': return a | b;
+        case '^': return a ^ b;
+        case '<<': return b < 0n || b > 127n ? fail('shift out of range') : a << b;
+        case '>>': return b < 0n || b > 127n ? fail('shift out of range') : a >> b;
+      }
+      return fail('unknown operator');
+    }
+    case 'StringExpr':
+    case 'ErrorExpr':
+      return fail('not a value');
+  }
+}
+
+function scalarOf(v: FieldValue, fail: (m: string) => never): bigint | boolean {
+  if (typeof v === 'bigint' || typeof v === 'boolean') return v;
+  return fail('the field is not a single integer or bool');
+}
+
+function exists(f: FieldModel, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): boolean {
+  const c = f.condition;
+  if (c?.kind === 'OpaqueCondition') {
+    if (!opts.opaqueTest) throw new DecodeError(`field test \`${c.reason?.value ?? ''}\` cannot be decided from the stream; supply it`, at.offset, at.path);
+    return opts.opaqueTest(f, at.path);
+  }
+  if (c?.kind === 'ExprCondition' && c.expr) {
+    const v = evaluate(c.expr, scope, opts, at);
+    if (typeof v !== 'boolean') throw new DecodeError('the field test is not a boolean', at.offset, at.path);
+    return v;
+  }
+  return f.since === undefined || f.since <= scope.version;
+}
+
+/** Elements (bytes for buffers, bits for bitmaps) of a field, from its count. */
+function countOf(f: FieldModel, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): number | undefined {
+  const c = f.type.count;
+  if (!c) return undefined;
+  switch (c.kind) {
+    case 'fixed':
+      return c.value;
+    case 'unknown':
+      throw new DecodeError('the description gives no usable count for this field', at.offset, at.path);
+    case 'field': {
+      let v: FieldValue | undefined;
+      for (let s: Scope | undefined = scope; s && v === undefined; s = s.parent) if (c.field.name && Object.prototype.hasOwnProperty.call(s.values, c.field.name)) v = s.values[c.field.name];
+      if (typeof v !== 'bigint') throw new DecodeError(`count field \`${c.field.name}\` has no value here`, at.offset, at.path);
+      return checkedCount(v * BigInt(c.factor), at);
+    }
+    case 'property': {
+      const v = propertyValue(opts, c.property);
+      if (typeof v !== 'bigint') throw new DecodeError(`property \`${c.property.name}\` gives no count`, at.offset, at.path);
+      return checkedCount(v * BigInt(c.factor), at);
+    }
+  }
+}
+
+function checkedCount(v: bigint, at: { offset: number; path: string }): number {
+  if (v < 0n || v > 0x7fffffffn) throw new DecodeError(`count ${v} is out of range`, at.offset, at.path);
+  return Number(v);
+}
+
+function hex(b: Uint8Array): string {
+  const n = Math.min(b.length, 32);
+  let s = '';
+  for (let i = 0; i < n; i++) s += b[i].toString(16).padStart(2, '0');
+  return b.length > n ? `${s}… (${b.length} bytes)` : s;
+}
+
+function typeName(t: WireType): string {
+  switch (t.kind) {
+    case 'scalar':
+      return t.name;
+    case 'enum':
+      return t.enum.name;
+    case 'struct':
+    case 'tmp':
+      return t.description.name;
+    case 'opaque':
+      return `opaque "${t.info}"`;
+    default:
+      return t.kind;
+  }
+}
+
+// ---- decoder ----
+
+class Decoder {
+  constructor(
+    private readonly r: Reader,
+    private readonly notes: Annotation[],
+    private readonly opts: CodecOptions,
+  ) {}
+
+  body(body: BodyModel, version: number, path: string, depth: number, parent: Scope | undefined): BodyValue {
+    if (depth > MAX_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_DEPTH}`, this.r.pos, path);
+    // QEMU's checks, in its words (vmstate_load_state).
+    if (version > body.version) throw new DecodeError(`${body.wireName}: incoming version_id ${version} is too new for local version_id ${body.version}`, this.r.pos, path);
+    if (version < body.minimumVersion) throw new DecodeError(`${body.wireName}: incoming version_id ${version} is too old for local minimum version_id  ${body.minimumVersion}`, this.r.pos, path);
+    const value: BodyValue = { fields: {}, subsections: {} };
+    const scope: Scope = { body, values: value.fields, version, parent };
+    let unusedIndex = 0;
+    for (const f of body.fields) {
+      const name = f.name ?? `unused[${unusedIndex++}]`;
+      const fpath = `${path}.${name}`;
+      const at = { offset: this.r.pos, path: fpath };
+      if (!exists(f, scope, this.opts, at)) continue;
+      const start = this.r.pos;
+      const v = this.field(f, scope, fpath, depth);
+      value.fields[name] = v;
+      this.notes.push({ start, end: this.r.pos, path: fpath, kind: f.name === undefined ? 'unused' : 'field', type: typeName(f.type.element), value: show(v) });
+    }
+    // Subsections: while the next byte is 0x05 and the name is this description's.
+    for (;;) {
+      if (this.r.peek() !== 0x05) break;
+      const save = this.r.pos;
+      this.r.pos++;
+      const len = this.r.u8(path, 'a subsection name length');
+      if (len < body.wireName.length + 1 || this.r.remaining < len) {
+        this.r.pos = save;
+        break;
+      }
+      const name = new TextDecoder().decode(this.r.bytes.subarray(this.r.pos, this.r.pos + len));
+      if (!name.startsWith(body.wireName)) {
+        this.r.pos = save; // not ours: the parent's subsection, or the footer check will say
+        break;
+      }
+      this.r.pos += len;
+      const sub = body.subsections.find((s) => s.body.wireName === name);
+      if (!sub) throw new DecodeError(`unknown subsection \`${name}\` (QEMU fails: "No such file or directory")`, save, path);
+      const subVersion = Number(this.r.int(4, false, path, 'the subsection version')) & 0xff; // QEMU keeps it in a u8
+      this.notes.push({ start: save, end: this.r.pos, path: name, kind: 'subsection', type: 'subsection', value: `version ${subVersion}` });
+      value.subsections[sub.name] = this.body(sub.body, subVersion, name, depth + 1, scope);
+    }
+    return value;
+  }
+
+  private field(f: FieldModel, scope: Scope, path: string, depth: number): FieldValue {
+    const at = { offset: this.r.pos, path };
+    const n = countOf(f, scope, this.opts, at);
+    const el = f.type.element;
+    if (el.kind === 'bytes') return this.r.take(n ?? 0, path, 'buffer bytes');
+    if (el.kind === 'bitmap') return this.r.take(Math.ceil((n ?? 0) / 64) * 8, path, 'bitmap words');
+    if (el.kind === 'opaque') {
+      if (n === undefined) throw new DecodeError(`opaque "${el.info}" has no known size; only the stream's own description can decode it`, this.r.pos, path);
+      return this.r.take(n, path, `opaque "${el.info}"`);
+    }
+    if (n === undefined) return this.element(f, el, path, depth, scope);
+    if (n > this.r.remaining) throw new DecodeError(`${n} elements cannot fit in the ${this.r.remaining} bytes left`, this.r.pos, path);
+    const out: FieldValue[] = [];
+    for (let i = 0; i < n; i++) {
+      const epath = `${path}[${i}]`;
+      const start = this.r.pos;
+      if (f.type.nullable && this.opts.isNull?.(f, i, epath)) {
+        const b = this.r.u8(epath, 'the NULL marker 0x30');
+        if (b !== 0x30) throw new DecodeError(`expected the NULL marker 0x30, found 0x${b.toString(16)}`, start, epath);
+        out.push(null);
+      } else out.push(this.element(f, el, epath, depth, scope));
+      this.notes.push({ start, end: this.r.pos, path: epath, kind: 'element', type: typeName(el), value: show(out[i]) });
+    }
+    return out;
+  }
+
+  private element(f: FieldModel, el: WireType, path: string, depth: number, scope: Scope): FieldValue {
+    switch (el.kind) {
+      case 'scalar': {
+        const s = SCALARS[el.name];
+        if (el.name === 'bool') return this.r.u8(path, 'a bool') !== 0;
+        if (el.name === 'f64') return this.r.f64(path);
+        return this.r.int(s.size, !!s.signed || el.name === 'timer', path, el.name);
+      }
+      case 'enum': {
+        const s = SCALARS[el.enum.base];
+        return this.r.int(s.size, !!s.signed, path, el.enum.name);
+      }
+      case 'struct':
+      case 'tmp':
+        return this.body(el.description.body, el.kind === 'struct' && el.version !== undefined ? el.version : el.description.body.version, path, depth + 1, undefined);
+      case 'list': {
+        const items: FieldValue[] = [];
+        for (let i = 0; ; i++) {
+          const marker = this.r.u8(path, 'a list marker (1: element, 0: end)');
+          if (marker === 0) break;
+          if (marker !== 1) throw new DecodeError(`expected a list marker 0 or 1, found ${marker}`, this.r.pos - 1, path);
+          if (el.element.kind !== 'struct') throw new DecodeError('list elements must be descriptions', this.r.pos, path);
+          items.push(this.body(el.element.description.body, f.since ?? 0, `${path}[${i}]`, depth + 1, undefined));
+        }
+        return items;
+      }
+      default:
+        throw new DecodeError(`${el.kind} fields are not decoded yet`, this.r.pos, path);
+    }
+  }
+}
+
+function show(v: FieldValue): string | undefined {
+  if (typeof v === 'bigint' || typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (v instanceof Uint8Array) return hex(v);
+  if (v === null) return 'NULL';
+  return undefined;
+}
+
+// ---- encoder ----
+
+class Encoder {
+  constructor(
+    private readonly w: Writer,
+    private readonly opts: CodecOptions,
+  ) {}
+
+  body(body: BodyModel, value: BodyValue, version: number, path: string, depth: number, parent: Scope | undefined): void {
+    if (depth > MAX_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_DEPTH}`, this.w.length, path);
+    const scope: Scope = { body, values: value.fields, version, parent };
+    let unusedIndex = 0;
+    for (const f of body.fields) {
+      const name = f.name ?? `unused[${unusedIndex++}]`;
+      const fpath = `${path}.${name}`;
+      const at = { offset: this.w.length, path: fpath };
+      if (!exists(f, scope, this.opts, at)) continue;
+      const v = value.fields[name];
+      if (v === undefined) throw new DecodeError('the value has no such field', this.w.length, fpath);
+      this.field(f, v, scope, fpath, depth);
+    }
+    for (const s of body.subsections) {
+      const sv = value.subsections[s.name];
+      if (!sv) continue;
+      const name = new TextEncoder().encode(s.body.wireName);
+      this.w.u8(0x05);
+      this.w.u8(name.length);
+      this.w.bytes(name);
+      this.w.int(BigInt(s.body.version), 4);
+      this.body(s.body, sv, s.body.version, s.body.wireName, depth + 1, scope);
+    }
+  }
+
+  private field(f: FieldModel, v: FieldValue, scope: Scope, path: string, depth: number): void {
+    const el = f.type.element;
+    const n = countOf(f, scope, this.opts, { offset: this.w.length, path });
+    if (el.kind === 'bytes' || el.kind === 'bitmap' || el.kind === 'opaque') {
+      if (!(v instanceof Uint8Array)) throw new DecodeError('expected bytes', this.w.length, path);
+      const want = el.kind === 'bitmap' ? Math.ceil((n ?? 0) / 64) * 8 : n;
+      if (want !== undefined && v.length !== want) throw new DecodeError(`expected ${want} bytes, found ${v.length}`, this.w.length, path);
+      this.w.bytes(v);
+      return;
+    }
+    if (n === undefined) return this.element(f, el, v, path, depth);
+    if (!Array.isArray(v) || v.length !== n) throw new DecodeError(`expected ${n} elements`, this.w.length, path);
+    v.forEach((x, i) => (x === null ? this.w.u8(0x30) : this.element(f, el, x, `${path}[${i}]`, depth)));
+  }
+
+  private element(f: FieldModel, el: WireType, v: FieldValue, path: string, depth: number): void {
+    switch (el.kind) {
+      case 'scalar': {
+        if (el.name === 'bool') return this.w.u8(v ? 1 : 0);
+        if (el.name === 'f64') return this.w.f64(Number(v));
+        if (typeof v !== 'bigint') throw new DecodeError(`expected an integer for ${el.name}`, this.w.length, path);
+        return this.w.int(v, SCALARS[el.name].size);
+      }
+      case 'enum':
+        if (typeof v !== 'bigint') throw new DecodeError('expected an integer', this.w.length, path);
+        return this.w.int(v, SCALARS[el.enum.base].size);
+      case 'struct':
+      case 'tmp':
+        if (!v || typeof v !== 'object' || !('fields' in v)) throw new DecodeError('expected a description value', this.w.length, path);
+        return this.body(el.description.body, v, el.kind === 'struct' && el.version !== undefined ? el.version : el.description.body.version, path, depth + 1, undefined);
+      case 'list':
+        if (!Array.isArray(v) || el.element.kind !== 'struct') throw new DecodeError('expected a list of description values', this.w.length, path);
+        for (const x of v) {
+          this.w.u8(1);
+          this.body(el.element.description.body, x as BodyValue, el.element.description.body.version, path, depth + 1, undefined);
+        }
+        this.w.u8(0);
+        return;
+      default:
+        throw new DecodeError(`${el.kind} fields are not encoded yet`, this.w.length, path);
+    }
+  }
+}

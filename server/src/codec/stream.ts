@@ -1,0 +1,218 @@
+import { BodyModel } from '../semantic/model';
+import { DecodeError, Reader } from './bytes';
+import { Annotation, BodyValue, CodecOptions, decode } from './vmstate';
+
+/**
+ * A whole QEMU 7.2 migration stream (qemu-wire.md §1–§9), first increment: header,
+ * configuration record, RAM sections walked (pages counted, not kept), device sections
+ * decoded with the descriptions given (by vmsd name, the last part of the idstr) or
+ * skipped by the sizes of the stream's own vmdesc, section footers, EOF and the vmdesc.
+ */
+export interface StreamSection {
+  type: 'start' | 'part' | 'end' | 'full';
+  id: number;
+  idstr?: string;
+  instance?: number;
+  version?: number;
+  /** Byte range of the section data (after the header, before the footer). */
+  start: number;
+  end: number;
+  /** Decoded with a description. */
+  value?: BodyValue;
+  annotations?: Annotation[];
+  /** RAM sections: page records seen. */
+  ram?: { zero: number; pages: number };
+}
+
+export interface Stream {
+  machine?: string;
+  capabilities: string[];
+  sections: StreamSection[];
+  vmdesc?: VmdescDevice[];
+  /** Offset of the EOF byte. */
+  eof: number;
+}
+
+export interface VmdescDevice {
+  name: string;
+  instance_id: number;
+  vmsd_name?: string;
+  version?: number;
+  fields?: VmdescField[];
+  subsections?: VmdescBody[];
+  size?: number;
+}
+interface VmdescBody {
+  vmsd_name: string;
+  version: number;
+  fields?: VmdescField[];
+  subsections?: VmdescBody[];
+}
+interface VmdescField {
+  name: string;
+  size: number;
+  array_len?: number;
+  struct?: VmdescBody;
+  fields?: VmdescField[];
+  subsections?: VmdescBody[];
+}
+
+const PAGE = 4096;
+
+export interface StreamOptions extends CodecOptions {
+  /** Descriptions by wire name (the vmsd name a section's idstr ends with). */
+  descriptions: Map<string, BodyModel>;
+}
+
+export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
+  const r = new Reader(bytes);
+  if (Number(r.int(4, false, '', 'the magic')) !== 0x5145564d) throw new DecodeError('Not a migration stream (bad magic)', 0, '');
+  const v = Number(r.int(4, false, '', 'the stream version'));
+  if (v === 2) throw new DecodeError('SaveVM v2 format is obsolete and don\'t work anymore', 4, '');
+  if (v !== 3) throw new DecodeError('Unsupported migration stream version', 4, '');
+  const vmdesc = findVmdesc(bytes);
+  const out: Stream = { capabilities: [], sections: [], vmdesc: vmdesc?.devices, eof: -1 };
+  let footers = false;
+  if (r.peek() === 0x07) {
+    footers = true; // the configuration record and section footers come together (machine types ≥ 2.4)
+    r.pos++;
+    const len = Number(r.int(4, false, 'configuration', 'the machine name length'));
+    out.machine = new TextDecoder().decode(r.take(len, 'configuration', 'the machine type name'));
+    while (r.peek() === 0x05) {
+      r.pos++;
+      const n = r.u8('configuration', 'a subsection name length');
+      const name = new TextDecoder().decode(r.take(n, 'configuration', 'a subsection name'));
+      r.int(4, false, name, 'the subsection version');
+      if (name === 'configuration/capabilities') {
+        const count = Number(r.int(4, false, name, 'the capability count'));
+        if (count > r.remaining) throw new DecodeError(`${count} capabilities cannot fit`, r.pos, name);
+        for (let i = 0; i < count; i++) out.capabilities.push(new TextDecoder().decode(r.take(r.u8(name), name, 'a capability name')));
+      } else if (name === 'configuration/uuid') r.take(16, name, 'the UUID');
+      else if (name === 'configuration/target-page-bits') r.int(4, false, name, 'the page bits');
+      else throw new DecodeError(`unknown configuration subsection \`${name}\``, r.pos, name);
+    }
+  }
+  const ignoreShared = out.capabilities.includes('x-ignore-shared');
+  const ramIds = new Set<number>();
+  const ramState = { block: '' };
+  let deviceIndex = 0;
+  for (;;) {
+    const at = r.pos;
+    const type = r.u8('', 'a record type');
+    if (type === 0x00) {
+      out.eof = at;
+      break;
+    }
+    if (type === 0x01 || type === 0x04) {
+      const id = Number(r.int(4, false, '', 'the section id'));
+      const idstr = new TextDecoder().decode(r.take(r.u8('', 'the idstr length'), '', 'the idstr'));
+      const instance = Number(r.int(4, false, idstr, 'the instance id'));
+      const version = Number(r.int(4, false, idstr, 'the version id'));
+      const s: StreamSection = { type: type === 0x01 ? 'start' : 'full', id, idstr, instance, version, start: r.pos, end: r.pos };
+      if (idstr === 'ram') {
+        ramIds.add(id);
+        s.ram = walkRam(r, ignoreShared, ramState);
+      } else {
+        const vmsdName = idstr.slice(idstr.lastIndexOf('/') + 1);
+        const body = opts.descriptions.get(vmsdName);
+        const desc = vmdesc?.devices[deviceIndex];
+        if (body) {
+          const d = decode(body, bytes, version, opts, r.pos, idstr);
+          s.value = d.value;
+          s.annotations = d.annotations;
+          r.pos = d.end;
+        } else if (desc && desc.name === idstr) {
+          r.take(vmdescSize(desc), idstr, 'the section data (size from the vmdesc)');
+        } else {
+          throw new DecodeError(`no description for section \`${idstr}\` and no vmdesc entry to skip it`, r.pos, idstr);
+        }
+        deviceIndex++;
+      }
+      s.end = r.pos;
+      if (footers) footer(r, id, idstr);
+      out.sections.push(s);
+      continue;
+    }
+    if (type === 0x02 || type === 0x03) {
+      const id = Number(r.int(4, false, '', 'the section id'));
+      const s: StreamSection = { type: type === 0x02 ? 'part' : 'end', id, start: r.pos, end: r.pos };
+      if (!ramIds.has(id)) throw new DecodeError(`section ${id} continues no started section`, at, '');
+      s.ram = walkRam(r, ignoreShared, ramState);
+      s.end = r.pos;
+      if (footers) footer(r, id, 'ram');
+      out.sections.push(s);
+      continue;
+    }
+    if (type === 0x08) {
+      r.int(2, false, 'command', 'the command');
+      const len = Number(r.int(2, false, 'command', 'the command length'));
+      r.take(len, 'command', 'the command data');
+      continue;
+    }
+    throw new DecodeError(`Unknown savevm section type ${type}`, at, '');
+  }
+  return out;
+}
+
+function footer(r: Reader, id: number, idstr: string): void {
+  const at = r.pos;
+  if (r.u8(idstr, 'the section footer 0x7e') !== 0x7e) throw new DecodeError(`Missing section footer for ${idstr}`, at, idstr);
+  const got = Number(r.int(4, false, idstr, 'the footer section id'));
+  if (got !== id) throw new DecodeError(`Mismatched section id in footer for ${idstr} - read 0x${got.toString(16)} expected 0x${id.toString(16)}`, at, idstr);
+}
+
+/** RAM records up to EOS: the block list on START, then ZERO/PAGE records. */
+function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }): { zero: number; pages: number } {
+  const count = { zero: 0, pages: 0 };
+  for (;;) {
+    const at = r.pos;
+    const w = r.int(8, false, 'ram', 'a RAM record');
+    const flags = Number(w & BigInt(PAGE - 1));
+    if (flags & 0x10) return count; // EOS
+    if (flags & 0x04) {
+      // MEM_SIZE: the block list, until the lengths add up to the total.
+      let total = w & ~BigInt(PAGE - 1);
+      while (total > 0n) {
+        r.take(r.u8('ram', 'a block name length'), 'ram', 'a block name');
+        const used = r.int(8, false, 'ram', 'a block length');
+        if (ignoreShared) r.int(8, false, 'ram', 'a block address');
+        if (used === 0n || used > total) throw new DecodeError('RAM block lengths do not add up to the total', at, 'ram');
+        total -= used;
+      }
+      continue;
+    }
+    if (!(flags & 0x20)) state.block = new TextDecoder().decode(r.take(r.u8('ram', 'a block name length'), 'ram', 'a block name'));
+    if (flags & 0x02) {
+      r.u8('ram', 'the fill byte');
+      count.zero++;
+    } else if (flags & 0x08) {
+      r.take(PAGE, 'ram', 'a page');
+      count.pages++;
+    } else throw new DecodeError(`RAM record flags 0x${flags.toString(16)} are not supported here`, at, 'ram');
+  }
+}
+
+/** QEMU's own locating of the vmdesc: after the last EOF, `0x06 be32 len JSON` to the end. */
+function findVmdesc(bytes: Uint8Array): { devices: VmdescDevice[] } | undefined {
+  for (let i = Math.max(0, bytes.length - 16 * 1024 * 1024); i < bytes.length; i++) {
+    // Search forward for `06 len {` whose length reaches exactly the end of the file.
+    if (bytes[i] !== 0x06 || i + 5 >= bytes.length || bytes[i + 5] !== 0x7b) continue;
+    const len = ((bytes[i + 1] << 24) >>> 0) + (bytes[i + 2] << 16) + (bytes[i + 3] << 8) + bytes[i + 4];
+    if (i + 5 + len !== bytes.length) continue;
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes.subarray(i + 5))) as { devices: VmdescDevice[] };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Bytes a vmdesc device entry says its section holds (qemu-wire.md §9). */
+export function vmdescSize(d: VmdescDevice | VmdescBody): number {
+  let n = 0;
+  if ('size' in d && typeof d.size === 'number' && !('fields' in d && d.fields)) return d.size;
+  for (const f of d.fields ?? []) n += f.size * (f.array_len ?? 1);
+  for (const s of d.subsections ?? []) n += 2 + new TextEncoder().encode(s.vmsd_name).length + 4 + vmdescSize(s);
+  return n;
+}

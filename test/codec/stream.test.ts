@@ -49,6 +49,20 @@ for (const [file, extra] of [['pc-7.2.mig', []], ['pc-7.2-devices.mig', ['0000:0
   });
 }
 
+describe('codec: tests QEMU runs on its own state', () => {
+  it('are answered by the stream\'s vmdesc when the caller does not decide them', () => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(fixtures, 'qemu', 'pc-7.2-devices.mig')));
+    const s = decodeStream(bytes, { analysis, descriptions });
+    const e1000 = s.sections.find((x) => x.idstr === '0000:00:02.0/e1000')!;
+    const paths = e1000.annotations!.map((a) => a.path);
+    assert.ok(paths.some((p) => /\.config$/.test(p)), 'the 256-byte config space was decoded');
+    assert.ok(!paths.some((p) => /config_pcie/.test(p)), 'the PCIe form was not');
+    // Without a vmdesc, a section no description covers cannot be skipped: the error names it.
+    const cut = bytes.subarray(0, s.eof + 1);
+    assert.throws(() => decodeStream(cut, { analysis, descriptions }), /no description for section `cpu_common` and no vmdesc entry to skip it/);
+  });
+});
+
 describe('codec: corrupt streams', () => {
   const bytes = new Uint8Array(fs.readFileSync(path.join(fixtures, 'qemu', 'pc-7.2.mig')));
 

@@ -1,4 +1,4 @@
-import { BodyModel } from '../semantic/model';
+import { BodyModel, FieldModel } from '../semantic/model';
 import { DecodeError, Reader } from './bytes';
 import { Annotation, BodyValue, CodecOptions, decode } from './vmstate';
 
@@ -117,7 +117,9 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
         const body = opts.descriptions.get(vmsdName);
         const desc = vmdesc?.devices[deviceIndex];
         if (body) {
-          const d = decode(body, bytes, version, opts, r.pos, idstr);
+          // A test QEMU runs on its own state is answered by the vmdesc: what was sent is listed there.
+          const sectionOpts = opts.opaqueTest || !desc || desc.name !== idstr ? opts : { ...opts, opaqueTest: vmdescOpaqueTest(desc) };
+          const d = decode(body, bytes, version, sectionOpts, r.pos, idstr);
           s.value = d.value;
           s.annotations = d.annotations;
           r.pos = d.end;
@@ -206,6 +208,28 @@ function findVmdesc(bytes: Uint8Array): { devices: VmdescDevice[] } | undefined 
     }
   }
   return undefined;
+}
+
+/**
+ * Decides `if opaque` tests from a device's vmdesc: the field was sent when the vmdesc
+ * lists its C member (repeated names carry a `[n]` suffix there) with the same size.
+ */
+export function vmdescOpaqueTest(desc: VmdescDevice): (f: FieldModel) => boolean {
+  const sent = new Set<string>();
+  const walk = (fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined): void => {
+    for (const f of fields ?? []) {
+      sent.add(`${f.name.replace(/\[\d+\]$/, '')}:${f.size * (f.array_len ?? 1)}`);
+      sent.add(f.name.replace(/\[\d+\]$/, ''));
+      walk(f.struct?.fields ?? f.fields, [...(f.struct?.subsections ?? []), ...(f.subsections ?? [])]);
+    }
+    for (const s of subs ?? []) walk(s.fields, s.subsections);
+  };
+  walk(desc.fields, desc.subsections);
+  return (f) => {
+    const member = f.member ?? f.name ?? '';
+    const size = f.size && f.size.terms.size === 0 && f.size.unknown.length === 0 ? f.size.constant : undefined;
+    return sent.has(size === undefined ? member : `${member}:${size}`);
+  };
 }
 
 /** Bytes a vmdesc device entry says its section holds (qemu-wire.md §9). */

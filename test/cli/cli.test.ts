@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../server/src/cli/main';
-import { examplesDir } from '../util/paths';
+import { examplesDir, fixtures, updateGolden } from '../util/paths';
 
 /** Runs the CLI in-process, capturing its output. */
 async function run(args: string[], cwd?: string): Promise<{ code: number; out: string; err: string }> {
@@ -133,5 +133,64 @@ describe('cli: vmsd fmt', () => {
   it('the examples are formatted', async () => {
     const r = await run(['fmt', '--check', examplesDir]);
     assert.equal(r.code, 0, r.out);
+  });
+});
+
+describe('cli: vmsd decode', () => {
+  const qemu = path.join(fixtures, 'qemu');
+
+  for (const file of ['pc-7.2.mig', 'pc-7.2-devices.mig']) {
+    it(`${file}: the text decode with the examples matches its golden file`, async () => {
+      const r = await run(['decode', path.join(qemu, file), '-d', examplesDir]);
+      assert.equal(r.code, 0, r.err);
+      const golden = path.join(qemu, file.replace(/\.mig$/, '.decode.txt'));
+      if (updateGolden) fs.writeFileSync(golden, r.out);
+      assert.equal(r.out, fs.readFileSync(golden, 'utf8'), `golden ${golden} differs (UPDATE_GOLDEN=1 to regenerate)`);
+    });
+  }
+
+  it('--format json keeps 64-bit integers exact and byte strings in hex', async () => {
+    const r = await run(['decode', path.join(qemu, 'pc-7.2-devices.mig'), '-d', examplesDir, '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    // A disarmed HPET comparator is all ones: 2^64 - 1, which a double would round.
+    assert.match(r.out, /"cmp": 18446744073709551615,/);
+    const parsed = JSON.parse(r.out) as { machine: string; sections: Array<{ idstr?: string; skipped?: number; value?: unknown }> };
+    assert.equal(parsed.machine, 'pc-i440fx-7.2');
+    assert.ok(parsed.sections.some((s) => s.idstr === 'cpu' && s.skipped === 1851), 'undescribed sections are skipped with their size');
+    assert.match(r.out, /"config": "86800e10/, 'the e1000 config space starts with its vendor and device ids');
+  });
+
+  it('--format annotated lists every decoded byte once, with its field path', async () => {
+    const r = await run(['decode', path.join(qemu, 'pc-7.2-devices.mig'), '-d', examplesDir, '--format', 'annotated']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^ {2}[0-9a-f]{8} {2}00 00 00 01 +0000:00:02\.0\/e1000\.rxbuf_min_shift \(u32\) = 1$/m);
+    // Leaf ranges tile each decoded section: no byte twice, none left out.
+    const sections = r.out.split(/\n(?=\S)/).filter((s) => /\n {2}[0-9a-f]{8}/.test(s));
+    assert.ok(sections.length >= 15);
+    for (const s of sections) {
+      const lines = s.split('\n').slice(1).filter(Boolean);
+      const [, from, to] = /\[(\d+), (\d+)\)/.exec(s.split('\n')[0])!;
+      let at = Number(from);
+      for (const l of lines) {
+        const m = /^ {2}([0-9a-f]{8}) {2}((?:[0-9a-f]{2} ?)+)(?:…\+(\d+))?/.exec(l)!;
+        assert.equal(parseInt(m[1], 16), at, `gap or overlap before: ${l}`);
+        at += m[2].trim().split(' ').length + Number(m[3] ?? 0);
+      }
+      assert.equal(at, Number(to), `the last range ends at the section end: ${s.split('\n')[0]}`);
+    }
+  });
+
+  it('a truncated stream exits 1 with the offset and what was expected; a missing file exits 2', async () => {
+    const bytes = fs.readFileSync(path.join(qemu, 'pc-7.2.mig'));
+    const dir = tmpdir({ 'cut.mig': bytes.subarray(0, 20), 'cut2.mig': bytes.subarray(0, 100000) });
+    let r = await run(['decode', path.join(dir, 'cut.mig')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /cut\.mig: at byte 13 \(0xd\), configuration: expected the machine type name \(13 bytes\), found only 7/);
+    r = await run(['decode', path.join(dir, 'cut2.mig')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /at byte \d+ \(0x[0-9a-f]+\), ram: expected/);
+    r = await run(['decode', path.join(dir, 'absent.mig')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /absent\.mig: no such file/);
   });
 });

@@ -3,9 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
 import { DecodeError } from '../../server/src/codec/bytes';
-import { decodeStream, StreamOptions } from '../../server/src/codec/stream';
+import { decodeStream, sectionDescriptions, StreamOptions } from '../../server/src/codec/stream';
 import { encode } from '../../server/src/codec/vmstate';
-import { BodyModel } from '../../server/src/semantic/model';
 import { examplesDir, fixtures } from '../util/paths';
 import { workspaceOf } from '../util/workspace';
 
@@ -17,8 +16,7 @@ import { workspaceOf } from '../util/workspace';
 const analysis = workspaceOf(
   fs.readdirSync(examplesDir).filter((f) => f.endsWith('.vmsd')).map((f) => ({ uri: 'file:///ex/' + f, text: fs.readFileSync(path.join(examplesDir, f), 'utf8') })),
 ).analysis();
-const descriptions = new Map<string, BodyModel>();
-for (const d of analysis.descriptions) if (d.devices.length || !d.embeddedBy.length) descriptions.set(d.body.wireName, d.body);
+const descriptions = sectionDescriptions(analysis);
 // Every PCI device here is conventional PCI: the 256-byte config space form is sent.
 const opts: StreamOptions = { analysis, descriptions, opaqueTest: (f) => f.name === 'config' };
 

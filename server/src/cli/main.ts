@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './check';
+import { runDecode } from './decode';
 import { runFmt } from './fmt';
 
 /** Exit codes of every command (architecture.md): 0 ok, 1 findings, 2 usage or I/O error. */
@@ -45,6 +46,16 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--check', 'do not write; exit 1 if any file is not formatted')
     .action((paths: string[], opts: { check?: boolean }) => {
       code = runFmt(paths, opts, io);
+    });
+
+  program
+    .command('decode')
+    .description('decode a QEMU migration stream; device sections are decoded with the descriptions given, the rest skipped by the stream\'s vmdesc')
+    .argument('<stream>', 'a migration stream file (e.g. from QMP migrate "exec:cat > FILE")')
+    .option('-d, --descriptions <paths...>', '.vmsd files or folders to decode device sections with')
+    .addOption(new Option('--format <format>', 'output format: json (exact 64-bit integers), text, annotated (hex dump with field paths)').choices(['json', 'text', 'annotated']).default('text'))
+    .action((stream: string, opts: { format: 'json' | 'text' | 'annotated'; descriptions?: string[] }) => {
+      code = runDecode(stream, opts, io);
     });
 
   try {

@@ -1,3 +1,4 @@
+import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel } from '../semantic/model';
 import { DecodeError, Reader } from './bytes';
 import { Annotation, BodyValue, CodecOptions, decode } from './vmstate';
@@ -62,6 +63,16 @@ const PAGE = 4096;
 export interface StreamOptions extends CodecOptions {
   /** Descriptions by wire name (the vmsd name a section's idstr ends with). */
   descriptions: Map<string, BodyModel>;
+}
+
+/**
+ * The descriptions a stream's sections are matched against, by wire name: top-level
+ * ones (a device uses them, or nothing embeds them), as QEMU registers them.
+ */
+export function sectionDescriptions(analysis: Analysis): Map<string, BodyModel> {
+  const out = new Map<string, BodyModel>();
+  for (const d of analysis.descriptions) if (d.devices.length || !d.embeddedBy.length) out.set(d.body.wireName, d.body);
+  return out;
 }
 
 export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {

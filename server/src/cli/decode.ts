@@ -1,0 +1,168 @@
+import * as fs from 'node:fs';
+import { DecodeError } from '../codec/bytes';
+import { decodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
+import { Annotation, BodyValue, FieldValue } from '../codec/vmstate';
+import { loadWorkspace } from '../host/files';
+import { Analysis } from '../semantic/analyzer';
+import type { Io } from './main';
+
+export interface DecodeOptions {
+  format: 'json' | 'text' | 'annotated';
+  descriptions?: string[];
+}
+
+/**
+ * Streams are read whole; beyond this they are refused with a clear message rather than
+ * failing inside Node's buffer allocation (streaming decode is planned with RAM extraction).
+ */
+export const MAX_STREAM_BYTES = 1024 * 1024 * 1024;
+
+export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
+  let analysis: Analysis | undefined;
+  if (opts.descriptions?.length) {
+    const loaded = loadWorkspace(opts.descriptions);
+    for (const p of loaded.problems) io.err(`vmsd: ${p.path}: ${p.message}\n`);
+    if (loaded.problems.length) return 2;
+    analysis = loaded.workspace.analysis();
+    const errors = [...analysis.diagnostics.values()].flat().filter((d) => d.severity === 'error');
+    if (errors.length) {
+      io.err(`vmsd: the descriptions have ${errors.length} error${errors.length === 1 ? '' : 's'}; run \`vmsd check\` on them first\n`);
+      return 2;
+    }
+  } else {
+    analysis = loadWorkspace([]).workspace.analysis();
+  }
+
+  let bytes: Uint8Array;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new Error('not a file');
+    if (st.size > MAX_STREAM_BYTES) throw new Error(`${st.size} bytes is more than the ${MAX_STREAM_BYTES}-byte limit`);
+    bytes = new Uint8Array(fs.readFileSync(file));
+  } catch (e) {
+    io.err(`vmsd: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+    return 2;
+  }
+
+  let stream: Stream;
+  try {
+    stream = decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis) });
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    // The stream is rejected: say where and why (QEMU's wording where it has one).
+    io.err(`vmsd: ${file}: ${e.message}\n`);
+    return 1;
+  }
+
+  if (opts.format === 'json') io.out(toJson(streamJson(stream), '') + '\n');
+  else if (opts.format === 'text') io.out(streamText(stream));
+  else io.out(annotatedDump(stream, bytes));
+  return 0;
+}
+
+function streamJson(s: Stream): unknown {
+  return {
+    machine: s.machine ?? null,
+    capabilities: s.capabilities,
+    sections: s.sections.map((x) => ({
+      type: x.type,
+      id: x.id,
+      ...(x.idstr !== undefined ? { idstr: x.idstr, instance: x.instance, version: x.version } : {}),
+      start: x.start,
+      end: x.end,
+      ...(x.ram ? { ram: x.ram } : {}),
+      ...(x.value ? { value: x.value } : x.idstr !== undefined && x.idstr !== 'ram' ? { skipped: x.end - x.start } : {}),
+    })),
+    eof: s.eof,
+    vmdesc: s.vmdesc ? true : false,
+  };
+}
+
+/** JSON with 64-bit integers exact (bigints written as their digits) and byte strings in hex. */
+function toJson(v: unknown, indent: string): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return JSON.stringify(hex(v));
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  const inner = indent + '  ';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return '[\n' + v.map((x) => inner + toJson(x, inner)).join(',\n') + '\n' + indent + ']';
+  }
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+  if (entries.length === 0) return '{}';
+  return '{\n' + entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${toJson(x, inner)}`).join(',\n') + '\n' + indent + '}';
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+function streamText(s: Stream): string {
+  const lines: string[] = [];
+  lines.push(`machine: ${s.machine ?? '(no configuration record)'}`);
+  if (s.capabilities.length) lines.push(`capabilities: ${s.capabilities.join(', ')}`);
+  for (const x of s.sections) {
+    lines.push(sectionHeading(x));
+    if (x.value) body(x.value, '  ', lines);
+  }
+  lines.push(`EOF at ${s.eof}${s.vmdesc ? `; vmdesc with ${s.vmdesc.length} devices` : '; no vmdesc'}`);
+  return lines.join('\n') + '\n';
+}
+
+function sectionHeading(x: StreamSection): string {
+  const range = `[${x.start}, ${x.end})`;
+  if (x.ram) return `${x.type} ${x.id} ram ${range}: ${x.ram.pages} pages, ${x.ram.zero} zero pages`;
+  const what = `${x.idstr} instance ${x.instance} version ${x.version}`;
+  return `${x.type} ${x.id} ${what} ${range}${x.value ? '' : ` (skipped: ${x.end - x.start} bytes, no description)`}`;
+}
+
+function body(v: BodyValue, indent: string, lines: string[]): void {
+  for (const [k, f] of Object.entries(v.fields)) field(k, f, indent, lines);
+  for (const [k, s] of Object.entries(v.subsections)) {
+    lines.push(`${indent}subsection ${k}:`);
+    body(s, indent + '  ', lines);
+  }
+}
+
+function field(name: string, f: FieldValue, indent: string, lines: string[]): void {
+  if (f instanceof Uint8Array || f === null || typeof f !== 'object') {
+    lines.push(`${indent}${name} = ${scalar(f)}`);
+  } else if (Array.isArray(f)) {
+    if (f.every((x) => typeof x !== 'object' || x === null)) lines.push(`${indent}${name} = [${f.map(scalar).join(', ')}]`);
+    else f.forEach((x, i) => field(`${name}[${i}]`, x, indent, lines));
+  } else {
+    lines.push(`${indent}${name}:`);
+    body(f, indent + '  ', lines);
+  }
+}
+
+function scalar(f: FieldValue): string {
+  if (f instanceof Uint8Array) return f.length > 64 ? `${hex(f.subarray(0, 64))}… (${f.length} bytes)` : hex(f) || '(empty)';
+  if (f === null) return 'NULL';
+  return String(f);
+}
+
+/** Hex dump of every decoded device section, one annotated range a line. */
+function annotatedDump(s: Stream, bytes: Uint8Array): string {
+  const lines: string[] = [];
+  for (const x of s.sections) {
+    lines.push(sectionHeading(x));
+    for (const a of leaves(x.annotations ?? [])) {
+      const shown = bytes.subarray(a.start, Math.min(a.end, a.start + 16));
+      const more = a.end - a.start > 16 ? ` …+${a.end - a.start - 16}` : '';
+      const hexs = [...shown].map((b) => b.toString(16).padStart(2, '0')).join(' ') + more;
+      lines.push(`  ${a.start.toString(16).padStart(8, '0')}  ${hexs.padEnd(50)}  ${a.path} (${a.type})${a.value !== undefined ? ` = ${a.value}` : ''}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Annotations that cover bytes themselves (not the ranges of whole structs or arrays). */
+function leaves(as: Annotation[]): Annotation[] {
+  // Ranges nest or are disjoint: in (start ↑, end ↓) order a range has children exactly
+  // when the next one starts inside it.
+  const sorted = as.filter((a) => a.end > a.start).sort((a, b) => a.start - b.start || b.end - a.end || a.path.length - b.path.length);
+  return sorted.filter((a, i) => i + 1 === sorted.length || sorted[i + 1].start >= a.end);
+}

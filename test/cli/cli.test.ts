@@ -154,9 +154,11 @@ describe('cli: vmsd decode', () => {
     assert.equal(r.code, 0, r.err);
     // A disarmed HPET comparator is all ones: 2^64 - 1, which a double would round.
     assert.match(r.out, /"cmp": 18446744073709551615,/);
-    const parsed = JSON.parse(r.out) as { machine: string; sections: Array<{ idstr?: string; skipped?: number; value?: unknown }> };
+    const parsed = JSON.parse(r.out) as { machine: string; sections: Array<{ idstr?: string; decodedBy?: string; start: number; end: number }> };
     assert.equal(parsed.machine, 'pc-i440fx-7.2');
-    assert.ok(parsed.sections.some((s) => s.idstr === 'cpu' && s.skipped === 1851), 'undescribed sections are skipped with their size');
+    const cpu = parsed.sections.find((s) => s.idstr === 'cpu')!;
+    assert.equal(cpu.decodedBy, 'vmdesc', 'undescribed sections are decoded by the stream\'s vmdesc');
+    assert.equal(cpu.end - cpu.start, 1851);
     assert.match(r.out, /"config": "86800e10/, 'the e1000 config space starts with its vendor and device ids');
   });
 

@@ -71,7 +71,7 @@ function streamJson(s: Stream): unknown {
       start: x.start,
       end: x.end,
       ...(x.ram ? { ram: x.ram } : {}),
-      ...(x.value ? { value: x.value } : x.idstr !== undefined && x.idstr !== 'ram' ? { skipped: x.end - x.start } : {}),
+      ...(x.value ? { decodedBy: x.byVmdesc ? 'vmdesc' : 'description', value: x.value } : {}),
     })),
     eof: s.eof,
     vmdesc: s.vmdesc ? true : false,
@@ -115,7 +115,7 @@ function sectionHeading(x: StreamSection): string {
   const range = `[${x.start}, ${x.end})`;
   if (x.ram) return `${x.type} ${x.id} ram ${range}: ${x.ram.pages} pages, ${x.ram.zero} zero pages`;
   const what = `${x.idstr} instance ${x.instance} version ${x.version}`;
-  return `${x.type} ${x.id} ${what} ${range}${x.value ? '' : ` (skipped: ${x.end - x.start} bytes, no description)`}`;
+  return `${x.type} ${x.id} ${what} ${range}${x.byVmdesc ? ' (by the stream\'s vmdesc: no description given)' : ''}`;
 }
 
 function body(v: BodyValue, indent: string, lines: string[]): void {

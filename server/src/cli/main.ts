@@ -50,7 +50,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 
   program
     .command('decode')
-    .description('decode a QEMU migration stream; device sections are decoded with the descriptions given, the rest skipped by the stream\'s vmdesc')
+    .description('decode a QEMU migration stream; device sections are decoded with the descriptions given, the rest by the stream\'s own vmdesc')
     .argument('<stream>', 'a migration stream file (e.g. from QMP migrate "exec:cat > FILE")')
     .option('-d, --descriptions <paths...>', '.vmsd files or folders to decode device sections with')
     .addOption(new Option('--format <format>', 'output format: json (exact 64-bit integers), text, annotated (hex dump with field paths)').choices(['json', 'text', 'annotated']).default('text'))

@@ -1,6 +1,7 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel } from '../semantic/model';
 import { DecodeError, Reader } from './bytes';
+import { decodeByVmdesc, VmdescBody, VmdescDevice, VmdescField } from './vmdesc';
 import { Annotation, BodyValue, CodecOptions, decode } from './vmstate';
 
 /**
@@ -18,8 +19,9 @@ export interface StreamSection {
   /** Byte range of the section data (after the header, before the footer). */
   start: number;
   end: number;
-  /** Decoded with a description. */
+  /** Decoded with a description, or by the stream's vmdesc (`byVmdesc`). */
   value?: BodyValue;
+  byVmdesc?: boolean;
   annotations?: Annotation[];
   /** RAM sections: page records seen. */
   ram?: { zero: number; pages: number };
@@ -34,29 +36,7 @@ export interface Stream {
   eof: number;
 }
 
-export interface VmdescDevice {
-  name: string;
-  instance_id: number;
-  vmsd_name?: string;
-  version?: number;
-  fields?: VmdescField[];
-  subsections?: VmdescBody[];
-  size?: number;
-}
-interface VmdescBody {
-  vmsd_name: string;
-  version: number;
-  fields?: VmdescField[];
-  subsections?: VmdescBody[];
-}
-interface VmdescField {
-  name: string;
-  size: number;
-  array_len?: number;
-  struct?: VmdescBody;
-  fields?: VmdescField[];
-  subsections?: VmdescBody[];
-}
+export type { VmdescDevice } from './vmdesc';
 
 const PAGE = 4096;
 
@@ -135,7 +115,10 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
           s.annotations = d.annotations;
           r.pos = d.end;
         } else if (desc && desc.name === idstr) {
-          r.take(vmdescSize(desc), idstr, 'the section data (size from the vmdesc)');
+          const d = decodeByVmdesc(desc, r, idstr);
+          s.value = d.value;
+          s.annotations = d.annotations;
+          s.byVmdesc = true;
         } else {
           throw new DecodeError(`no description for section \`${idstr}\` and no vmdesc entry to skip it`, r.pos, idstr);
         }

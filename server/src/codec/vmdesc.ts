@@ -1,0 +1,153 @@
+import { DecodeError, Reader, Writer } from './bytes';
+import { Annotation, BodyValue, FieldValue } from './vmstate';
+
+/**
+ * The vmdesc: the JSON QEMU appends to a stream (qemu-wire.md §9), naming every field
+ * it sent with its type and size. With no .vmsd description, a device section is decoded
+ * by it: integers by their type, structs and subsections nested, everything else kept
+ * as bytes. Encoding by the same vmdesc gives the section back byte for byte.
+ */
+export interface VmdescDevice {
+  name: string;
+  instance_id: number;
+  vmsd_name?: string;
+  version?: number;
+  fields?: VmdescField[];
+  subsections?: VmdescBody[];
+  size?: number;
+}
+export interface VmdescBody {
+  vmsd_name: string;
+  version: number;
+  fields?: VmdescField[];
+  subsections?: VmdescBody[];
+}
+export interface VmdescField {
+  name: string;
+  type?: string;
+  size: number;
+  array_len?: number;
+  struct?: VmdescBody;
+  fields?: VmdescField[];
+  subsections?: VmdescBody[];
+}
+
+/** Integer types by vmdesc type name (vmstate-types.c's VMStateInfo names): bytes, signed. */
+const INTEGERS: Record<string, [number, boolean]> = {
+  int8: [1, true], int16: [2, true], int32: [4, true], int64: [8, true],
+  uint8: [1, false], uint16: [2, false], uint32: [4, false], uint64: [8, false],
+  'int32 equal': [4, true], 'int32 le': [4, true], 'uint8 equal': [1, false], 'uint16 equal': [2, false],
+  'uint32 equal': [4, false], 'uint64 equal': [8, false], timer: [8, true], bool: [1, false],
+};
+
+/** Elements a zero-sized vmdesc field may claim: each costs a loop turn but no input byte. */
+const MAX_EMPTY_ELEMENTS = 1 << 16;
+const MAX_DEPTH = 64;
+
+export function decodeByVmdesc(desc: VmdescDevice, r: Reader, path: string): { value: BodyValue; annotations: Annotation[] } {
+  const annotations: Annotation[] = [];
+  const value = body(desc.fields, desc.subsections, r, path, annotations, 0);
+  return { value, annotations };
+}
+
+function body(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined, r: Reader, path: string, out: Annotation[], depth: number): BodyValue {
+  if (depth > MAX_DEPTH) throw new DecodeError(`the vmdesc nests deeper than ${MAX_DEPTH} levels`, r.pos, path);
+  const v: BodyValue = { fields: {}, subsections: {} };
+  for (const f of fields ?? []) {
+    const fpath = `${path}.${f.name}`;
+    const start = r.pos;
+    if (f.array_len === undefined) v.fields[f.name] = element(f, r, fpath, out, depth);
+    else {
+      checkCount(f, r, fpath);
+      const items: FieldValue[] = [];
+      for (let i = 0; i < f.array_len; i++) items.push(element(f, r, `${fpath}[${i}]`, out, depth));
+      v.fields[f.name] = items;
+      out.push({ start, end: r.pos, path: fpath, kind: 'field', type: `${f.type ?? 'bytes'}[${f.array_len}]` });
+    }
+  }
+  for (const s of subs ?? []) {
+    const start = r.pos;
+    const spath = `${path}/${s.vmsd_name}`;
+    if (r.u8(spath, 'a subsection marker 0x05') !== 0x05) throw new DecodeError(`the vmdesc lists subsection \`${s.vmsd_name}\` here, the stream has no subsection marker`, start, spath);
+    const n = r.u8(spath, 'the subsection name length');
+    const name = new TextDecoder().decode(r.take(n, spath, 'the subsection name'));
+    if (name !== s.vmsd_name) throw new DecodeError(`expected subsection \`${s.vmsd_name}\` (from the vmdesc), found \`${name}\``, start, spath);
+    const version = Number(r.int(4, false, spath, 'the subsection version'));
+    if (version !== s.version) throw new DecodeError(`subsection \`${name}\` has version ${version}, the vmdesc says ${s.version}`, start, spath);
+    out.push({ start, end: r.pos, path: spath, kind: 'subsection', type: 'subsection', value: `version ${version}` });
+    v.subsections[s.vmsd_name] = body(s.fields, s.subsections, r, spath, out, depth + 1);
+  }
+  return v;
+}
+
+function checkCount(f: VmdescField, r: Reader, path: string): void {
+  const n = f.array_len!;
+  if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError(`the vmdesc gives field \`${f.name}\` the array length ${n}`, r.pos, path);
+  if (f.size > 0 && !f.struct) r.need(f.size * n, `${n} elements of ${f.size} bytes`, path);
+  else if (n > MAX_EMPTY_ELEMENTS && n > r.remaining) throw new DecodeError(`the vmdesc claims ${n} elements for \`${f.name}\`, more than the data can hold`, r.pos, path);
+}
+
+function element(f: VmdescField, r: Reader, path: string, out: Annotation[], depth: number): FieldValue {
+  const start = r.pos;
+  const struct = f.struct ?? (f.fields || f.subsections ? { vmsd_name: f.name, version: 0, fields: f.fields, subsections: f.subsections } : undefined);
+  if (struct) {
+    const v = body(struct.fields, struct.subsections, r, path, out, depth + 1);
+    out.push({ start, end: r.pos, path, kind: 'field', type: struct.vmsd_name });
+    return v;
+  }
+  if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError(`the vmdesc gives field \`${f.name}\` the size ${f.size}`, r.pos, path);
+  const int = f.type !== undefined ? INTEGERS[f.type] : undefined;
+  let v: FieldValue;
+  if (int && int[0] === f.size) {
+    const x = r.int(int[0], int[1], path, `${f.type} ${f.name}`);
+    v = f.type === 'bool' && x <= 1n ? x === 1n : int[0] === 8 ? x : Number(x);
+  } else v = r.take(f.size, path, `${f.size} bytes of ${f.type ?? 'data'} ${f.name}`);
+  out.push({ start, end: r.pos, path, kind: 'field', type: f.type ?? 'bytes', value: shown(v) });
+  return v;
+}
+
+function shown(v: FieldValue): string {
+  if (!(v instanceof Uint8Array)) return String(v);
+  let s = '';
+  for (const b of v.subarray(0, 32)) s += b.toString(16).padStart(2, '0');
+  return v.length > 32 ? `${s}… (${v.length} bytes)` : s;
+}
+
+/** The section bytes for a value decoded by the same vmdesc. */
+export function encodeByVmdesc(desc: VmdescDevice, value: BodyValue): Uint8Array {
+  const w = new Writer();
+  encodeBody(desc.fields, desc.subsections, value, w, desc.name);
+  return w.finish();
+}
+
+function encodeBody(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined, v: BodyValue, w: Writer, path: string): void {
+  for (const f of fields ?? []) {
+    const x = v.fields[f.name];
+    if (f.array_len === undefined) encodeElement(f, x, w, `${path}.${f.name}`);
+    else {
+      if (!Array.isArray(x) || x.length !== f.array_len) throw new Error(`${path}.${f.name}: expected ${f.array_len} elements`);
+      x.forEach((e, i) => encodeElement(f, e, w, `${path}.${f.name}[${i}]`));
+    }
+  }
+  for (const s of subs ?? []) {
+    const name = new TextEncoder().encode(s.vmsd_name);
+    w.u8(0x05);
+    w.u8(name.length);
+    w.bytes(name);
+    w.int(BigInt(s.version), 4);
+    encodeBody(s.fields, s.subsections, v.subsections[s.vmsd_name] ?? { fields: {}, subsections: {} }, w, `${path}/${s.vmsd_name}`);
+  }
+}
+
+function encodeElement(f: VmdescField, x: FieldValue | undefined, w: Writer, path: string): void {
+  const struct = f.struct ?? (f.fields || f.subsections ? { vmsd_name: f.name, version: 0, fields: f.fields, subsections: f.subsections } : undefined);
+  if (struct) {
+    if (!x || typeof x !== 'object' || !('fields' in x)) throw new Error(`${path}: expected a struct value`);
+    encodeBody(struct.fields, struct.subsections, x, w, path);
+  } else if (x instanceof Uint8Array) {
+    if (x.length !== f.size) throw new Error(`${path}: expected ${f.size} bytes, got ${x.length}`);
+    w.bytes(x);
+  } else if (typeof x === 'boolean') w.u8(x ? 1 : 0);
+  else if (typeof x === 'number' || typeof x === 'bigint') w.int(BigInt(x), f.size);
+  else throw new Error(`${path}: no value`);
+}

@@ -112,3 +112,23 @@ export class Writer {
     return this.buf.slice(0, this.length);
   }
 }
+
+/**
+ * Names in the stream (machine type, idstr, block and subsection names) are C strings:
+ * bytes, not UTF-8. One char a byte keeps any byte sequence exactly as it came.
+ */
+export function latin1(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += String.fromCharCode(x);
+  return s;
+}
+
+export function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) throw new Error(`\`${s}\` has a character that is not a single byte (U+${c.toString(16).padStart(4, '0')})`);
+    out[i] = c;
+  }
+  return out;
+}

@@ -1,14 +1,15 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel } from '../semantic/model';
-import { DecodeError, Reader } from './bytes';
-import { decodeByVmdesc, VmdescBody, VmdescDevice, VmdescField } from './vmdesc';
-import { Annotation, BodyValue, CodecOptions, decode } from './vmstate';
+import { DecodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
+import { decodeByVmdesc, encodeByVmdesc, VmdescBody, VmdescDevice, VmdescField } from './vmdesc';
+import { Annotation, BodyValue, CodecOptions, decode, encode } from './vmstate';
 
 /**
- * A whole QEMU 7.2 migration stream (qemu-wire.md §1–§9), first increment: header,
- * configuration record, RAM sections walked (pages counted, not kept), device sections
- * decoded with the descriptions given (by vmsd name, the last part of the idstr) or
- * skipped by the sizes of the stream's own vmdesc, section footers, EOF and the vmdesc.
+ * A whole QEMU 7.2 migration stream (qemu-wire.md §1–§9): header, configuration record,
+ * RAM sections (every record kept: block lists, zero and data pages), device sections
+ * decoded with the descriptions given (by vmsd name, the last part of the idstr) or by
+ * the stream's own vmdesc, section footers, COMMAND records, EOF and what follows it.
+ * The model keeps every byte's meaning, so encodeStream() writes the same stream back.
  */
 export interface StreamSection {
   type: 'start' | 'part' | 'end' | 'full';
@@ -25,15 +26,50 @@ export interface StreamSection {
   annotations?: Annotation[];
   /** RAM sections: page records seen. */
   ram?: { zero: number; pages: number };
+  /** RAM sections: the records, in order, up to (not including) EOS. */
+  ramRecords?: RamRecord[];
 }
+
+/** One RAM record (qemu-wire.md §6): `be64 offset|flags`, then what the flags say. */
+export interface RamRecord {
+  /** The page offset in its block (or the total size for MEM_SIZE), flags masked off. */
+  addr: bigint;
+  flags: number;
+  /** Written unless the CONTINUE flag says "same block as before". */
+  block?: string;
+  /** MEM_SIZE: the block list. */
+  blocks?: Array<{ name: string; used: bigint; addr?: bigint }>;
+  /** ZERO: the fill byte. */
+  fill?: number;
+  /** PAGE: the page. */
+  data?: Uint8Array;
+}
+
+export interface ConfigSubsection {
+  name: string;
+  version: number;
+  capabilities?: string[];
+  uuid?: Uint8Array;
+  pageBits?: number;
+}
+
+export type StreamRecord = { kind: 'section'; section: StreamSection } | { kind: 'command'; command: number; data: Uint8Array };
 
 export interface Stream {
   machine?: string;
+  /** The configuration record's subsections, in stream order. */
+  configuration?: ConfigSubsection[];
   capabilities: string[];
+  /** Whether sections end with footers (machine types ≥ 2.4, with the configuration). */
+  footers: boolean;
   sections: StreamSection[];
+  /** Sections and COMMAND records in stream order. */
+  records: StreamRecord[];
   vmdesc?: VmdescDevice[];
   /** Offset of the EOF byte. */
   eof: number;
+  /** The bytes after EOF: normally `0x06, be32 length, the vmdesc JSON`. */
+  trailer: Uint8Array;
 }
 
 export type { VmdescDevice } from './vmdesc';
@@ -62,24 +98,27 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
   if (v === 2) throw new DecodeError('SaveVM v2 format is obsolete and don\'t work anymore', 4, '');
   if (v !== 3) throw new DecodeError('Unsupported migration stream version', 4, '');
   const vmdesc = findVmdesc(bytes);
-  const out: Stream = { capabilities: [], sections: [], vmdesc: vmdesc?.devices, eof: -1 };
+  const out: Stream = { capabilities: [], footers: false, sections: [], records: [], vmdesc: vmdesc?.devices, eof: -1, trailer: new Uint8Array() };
   let footers = false;
   if (r.peek() === 0x07) {
-    footers = true; // the configuration record and section footers come together (machine types ≥ 2.4)
+    footers = out.footers = true; // the configuration record and section footers come together (machine types ≥ 2.4)
+    out.configuration = [];
     r.pos++;
     const len = Number(r.int(4, false, 'configuration', 'the machine name length'));
-    out.machine = new TextDecoder().decode(r.take(len, 'configuration', 'the machine type name'));
+    out.machine = latin1(r.take(len, 'configuration', 'the machine type name'));
     while (r.peek() === 0x05) {
       r.pos++;
       const n = r.u8('configuration', 'a subsection name length');
-      const name = new TextDecoder().decode(r.take(n, 'configuration', 'a subsection name'));
-      r.int(4, false, name, 'the subsection version');
+      const name = latin1(r.take(n, 'configuration', 'a subsection name'));
+      const sub: ConfigSubsection = { name, version: Number(r.int(4, false, name, 'the subsection version')) };
+      out.configuration.push(sub);
       if (name === 'configuration/capabilities') {
         const count = Number(r.int(4, false, name, 'the capability count'));
         if (count > r.remaining) throw new DecodeError(`${count} capabilities cannot fit`, r.pos, name);
-        for (let i = 0; i < count; i++) out.capabilities.push(new TextDecoder().decode(r.take(r.u8(name), name, 'a capability name')));
-      } else if (name === 'configuration/uuid') r.take(16, name, 'the UUID');
-      else if (name === 'configuration/target-page-bits') r.int(4, false, name, 'the page bits');
+        for (let i = 0; i < count; i++) out.capabilities.push(latin1(r.take(r.u8(name), name, 'a capability name')));
+        sub.capabilities = out.capabilities.slice();
+      } else if (name === 'configuration/uuid') sub.uuid = r.take(16, name, 'the UUID');
+      else if (name === 'configuration/target-page-bits') sub.pageBits = Number(r.int(4, false, name, 'the page bits'));
       else throw new DecodeError(`unknown configuration subsection \`${name}\``, r.pos, name);
     }
   }
@@ -92,17 +131,18 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
     const type = r.u8('', 'a record type');
     if (type === 0x00) {
       out.eof = at;
+      out.trailer = bytes.slice(r.pos);
       break;
     }
     if (type === 0x01 || type === 0x04) {
       const id = Number(r.int(4, false, '', 'the section id'));
-      const idstr = new TextDecoder().decode(r.take(r.u8('', 'the idstr length'), '', 'the idstr'));
+      const idstr = latin1(r.take(r.u8('', 'the idstr length'), '', 'the idstr'));
       const instance = Number(r.int(4, false, idstr, 'the instance id'));
       const version = Number(r.int(4, false, idstr, 'the version id'));
       const s: StreamSection = { type: type === 0x01 ? 'start' : 'full', id, idstr, instance, version, start: r.pos, end: r.pos };
       if (idstr === 'ram') {
         ramIds.add(id);
-        s.ram = walkRam(r, ignoreShared, ramState);
+        walkRam(r, ignoreShared, ramState, s);
       } else {
         const vmsdName = idstr.slice(idstr.lastIndexOf('/') + 1);
         const body = opts.descriptions.get(vmsdName);
@@ -127,22 +167,24 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
       s.end = r.pos;
       if (footers) footer(r, id, idstr);
       out.sections.push(s);
+      out.records.push({ kind: 'section', section: s });
       continue;
     }
     if (type === 0x02 || type === 0x03) {
       const id = Number(r.int(4, false, '', 'the section id'));
       const s: StreamSection = { type: type === 0x02 ? 'part' : 'end', id, start: r.pos, end: r.pos };
       if (!ramIds.has(id)) throw new DecodeError(`section ${id} continues no started section`, at, '');
-      s.ram = walkRam(r, ignoreShared, ramState);
+      walkRam(r, ignoreShared, ramState, s);
       s.end = r.pos;
       if (footers) footer(r, id, 'ram');
       out.sections.push(s);
+      out.records.push({ kind: 'section', section: s });
       continue;
     }
     if (type === 0x08) {
-      r.int(2, false, 'command', 'the command');
+      const command = Number(r.int(2, false, 'command', 'the command'));
       const len = Number(r.int(2, false, 'command', 'the command length'));
-      r.take(len, 'command', 'the command data');
+      out.records.push({ kind: 'command', command, data: r.take(len, 'command', 'the command data') });
       continue;
     }
     throw new DecodeError(`Unknown savevm section type ${type}`, at, '');
@@ -158,31 +200,43 @@ function footer(r: Reader, id: number, idstr: string): void {
 }
 
 /** RAM records up to EOS: the block list on START, then ZERO/PAGE records. */
-function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }): { zero: number; pages: number } {
-  const count = { zero: 0, pages: 0 };
+function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: StreamSection): void {
+  const count = (s.ram = { zero: 0, pages: 0 });
+  const records: RamRecord[] = (s.ramRecords = []);
   for (;;) {
     const at = r.pos;
     const w = r.int(8, false, 'ram', 'a RAM record');
     const flags = Number(w & BigInt(PAGE - 1));
-    if (flags & 0x10) return count; // EOS
+    const rec: RamRecord = { addr: w & ~BigInt(PAGE - 1), flags };
+    if (flags & 0x10) {
+      if (flags !== 0x10 || rec.addr !== 0n) throw new DecodeError(`RAM end-of-section record with other bits set (0x${w.toString(16)})`, at, 'ram');
+      return;
+    }
+    records.push(rec);
     if (flags & 0x04) {
       // MEM_SIZE: the block list, until the lengths add up to the total.
-      let total = w & ~BigInt(PAGE - 1);
+      if (flags !== 0x04) throw new DecodeError(`RAM record flags 0x${flags.toString(16)} are not supported here`, at, 'ram');
+      rec.blocks = [];
+      let total = rec.addr;
       while (total > 0n) {
-        r.take(r.u8('ram', 'a block name length'), 'ram', 'a block name');
+        const name = latin1(r.take(r.u8('ram', 'a block name length'), 'ram', 'a block name'));
         const used = r.int(8, false, 'ram', 'a block length');
-        if (ignoreShared) r.int(8, false, 'ram', 'a block address');
+        const block: { name: string; used: bigint; addr?: bigint } = { name, used };
+        if (ignoreShared) block.addr = r.int(8, false, 'ram', 'a block address');
         if (used === 0n || used > total) throw new DecodeError('RAM block lengths do not add up to the total', at, 'ram');
+        rec.blocks.push(block);
         total -= used;
       }
       continue;
     }
-    if (!(flags & 0x20)) state.block = new TextDecoder().decode(r.take(r.u8('ram', 'a block name length'), 'ram', 'a block name'));
+    // QEMU's ram_load accepts exactly ZERO or PAGE here, each optionally with CONTINUE.
+    if ((flags & ~0x20) !== 0x02 && (flags & ~0x20) !== 0x08) throw new DecodeError(`Unknown combination of migration flags: 0x${flags.toString(16)}`, at, 'ram');
+    if (!(flags & 0x20)) state.block = rec.block = latin1(r.take(r.u8('ram', 'a block name length'), 'ram', 'a block name'));
     if (flags & 0x02) {
-      r.u8('ram', 'the fill byte');
+      rec.fill = r.u8('ram', 'the fill byte');
       count.zero++;
     } else if (flags & 0x08) {
-      r.take(PAGE, 'ram', 'a page');
+      rec.data = r.take(PAGE, 'ram', 'a page');
       count.pages++;
     } else throw new DecodeError(`RAM record flags 0x${flags.toString(16)} are not supported here`, at, 'ram');
   }
@@ -231,6 +285,96 @@ export function vmdescSize(d: VmdescDevice | VmdescBody): number {
   let n = 0;
   if ('size' in d && typeof d.size === 'number' && !('fields' in d && d.fields)) return d.size;
   for (const f of d.fields ?? []) n += f.size * (f.array_len ?? 1);
-  for (const s of d.subsections ?? []) n += 2 + new TextEncoder().encode(s.vmsd_name).length + 4 + vmdescSize(s);
+  for (const s of d.subsections ?? []) n += 2 + s.vmsd_name.length + 4 + vmdescSize(s);
   return n;
+}
+
+/**
+ * Writes a stream model back into QEMU's bytes: device sections from their values (by
+ * the description of that name, or by the vmdesc that decoded them), everything else
+ * as the model records it. decodeStream then encodeStream gives the same bytes.
+ */
+export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
+  const w = new Writer();
+  const text = latin1Bytes;
+  const shortString = (t: string, what: string) => {
+    const b = text(t);
+    if (b.length > 255) throw new Error(`${what} \`${t}\` is longer than 255 bytes`);
+    w.u8(b.length);
+    w.bytes(b);
+  };
+  w.int(0x5145564dn, 4);
+  w.int(3n, 4);
+  if (s.configuration) {
+    w.u8(0x07);
+    const m = text(s.machine ?? '');
+    w.int(BigInt(m.length), 4);
+    w.bytes(m);
+    for (const c of s.configuration) {
+      w.u8(0x05);
+      shortString(c.name, 'the configuration subsection');
+      w.int(BigInt(c.version), 4);
+      if (c.capabilities) {
+        w.int(BigInt(c.capabilities.length), 4);
+        for (const cap of c.capabilities) shortString(cap, 'the capability');
+      } else if (c.uuid) w.bytes(c.uuid);
+      else if (c.pageBits !== undefined) w.int(BigInt(c.pageBits), 4);
+    }
+  }
+  const ignoreShared = s.capabilities.includes('x-ignore-shared');
+  let deviceIndex = 0;
+  for (const rec of s.records) {
+    if (rec.kind === 'command') {
+      w.u8(0x08);
+      w.int(BigInt(rec.command), 2);
+      w.int(BigInt(rec.data.length), 2);
+      w.bytes(rec.data);
+      continue;
+    }
+    const x = rec.section;
+    w.u8({ start: 0x01, part: 0x02, end: 0x03, full: 0x04 }[x.type]);
+    w.int(BigInt(x.id), 4);
+    if (x.type === 'start' || x.type === 'full') {
+      shortString(x.idstr ?? '', 'the idstr');
+      w.int(BigInt(x.instance ?? 0), 4);
+      w.int(BigInt(x.version ?? 0), 4);
+    }
+    if (x.ramRecords) {
+      for (const r of x.ramRecords) {
+        w.int(r.addr | BigInt(r.flags), 8);
+        if (r.blocks) {
+          for (const b of r.blocks) {
+            shortString(b.name, 'the RAM block name');
+            w.int(b.used, 8);
+            if (ignoreShared) w.int(b.addr ?? 0n, 8);
+          }
+          continue;
+        }
+        if (r.block !== undefined) shortString(r.block, 'the RAM block name');
+        if (r.fill !== undefined) w.u8(r.fill);
+        if (r.data) w.bytes(r.data);
+      }
+      w.int(0x10n, 8);
+    } else if (x.value) {
+      const idstr = x.idstr ?? '';
+      const desc = s.vmdesc?.[deviceIndex];
+      if (x.byVmdesc) {
+        if (!desc) throw new Error(`${idstr}: decoded by a vmdesc the stream no longer has`);
+        w.bytes(encodeByVmdesc(desc, x.value));
+      } else {
+        const body = opts.descriptions.get(idstr.slice(idstr.lastIndexOf('/') + 1));
+        if (!body) throw new Error(`${idstr}: no description to encode it with`);
+        const sectionOpts = opts.opaqueTest || !desc || desc.name !== idstr ? opts : { ...opts, opaqueTest: vmdescOpaqueTest(desc) };
+        w.bytes(encode(body, x.value, x.version ?? 0, sectionOpts));
+      }
+      deviceIndex++;
+    }
+    if (s.footers) {
+      w.u8(0x7e);
+      w.int(BigInt(x.id), 4);
+    }
+  }
+  w.u8(0x00);
+  w.bytes(s.trailer);
+  return w.finish();
 }

@@ -1,4 +1,4 @@
-import { DecodeError, Reader, Writer } from './bytes';
+import { DecodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
 import { Annotation, BodyValue, FieldValue } from './vmstate';
 
 /**
@@ -53,24 +53,32 @@ export function decodeByVmdesc(desc: VmdescDevice, r: Reader, path: string): { v
 function body(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined, r: Reader, path: string, out: Annotation[], depth: number): BodyValue {
   if (depth > MAX_DEPTH) throw new DecodeError(`the vmdesc nests deeper than ${MAX_DEPTH} levels`, r.pos, path);
   const v: BodyValue = { fields: {}, subsections: {} };
+  const repeats = repeated(fields);
+  const seen = new Map<string, number>();
   for (const f of fields ?? []) {
-    const fpath = `${path}.${f.name}`;
+    // QEMU lists each element of an array of structs as its own entry with the same name.
+    const n = seen.get(f.name) ?? 0;
+    seen.set(f.name, n + 1);
+    const fpath = repeats.has(f.name) ? `${path}.${f.name}[${n}]` : `${path}.${f.name}`;
     const start = r.pos;
-    if (f.array_len === undefined) v.fields[f.name] = element(f, r, fpath, out, depth);
+    let x: FieldValue;
+    if (f.array_len === undefined) x = element(f, r, fpath, out, depth);
     else {
       checkCount(f, r, fpath);
       const items: FieldValue[] = [];
       for (let i = 0; i < f.array_len; i++) items.push(element(f, r, `${fpath}[${i}]`, out, depth));
-      v.fields[f.name] = items;
+      x = items;
       out.push({ start, end: r.pos, path: fpath, kind: 'field', type: `${f.type ?? 'bytes'}[${f.array_len}]` });
     }
+    if (repeats.has(f.name)) ((v.fields[f.name] ??= []) as FieldValue[]).push(x);
+    else v.fields[f.name] = x;
   }
   for (const s of subs ?? []) {
     const start = r.pos;
     const spath = `${path}/${s.vmsd_name}`;
     if (r.u8(spath, 'a subsection marker 0x05') !== 0x05) throw new DecodeError(`the vmdesc lists subsection \`${s.vmsd_name}\` here, the stream has no subsection marker`, start, spath);
     const n = r.u8(spath, 'the subsection name length');
-    const name = new TextDecoder().decode(r.take(n, spath, 'the subsection name'));
+    const name = latin1(r.take(n, spath, 'the subsection name'));
     if (name !== s.vmsd_name) throw new DecodeError(`expected subsection \`${s.vmsd_name}\` (from the vmdesc), found \`${name}\``, start, spath);
     const version = Number(r.int(4, false, spath, 'the subsection version'));
     if (version !== s.version) throw new DecodeError(`subsection \`${name}\` has version ${version}, the vmdesc says ${s.version}`, start, spath);
@@ -78,6 +86,14 @@ function body(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined,
     v.subsections[s.vmsd_name] = body(s.fields, s.subsections, r, spath, out, depth + 1);
   }
   return v;
+}
+
+/** Names listed more than once in one body: their values are lists, one entry each. */
+function repeated(fields: VmdescField[] | undefined): Set<string> {
+  const once = new Set<string>();
+  const more = new Set<string>();
+  for (const f of fields ?? []) (once.has(f.name) ? more : once).add(f.name);
+  return more;
 }
 
 function checkCount(f: VmdescField, r: Reader, path: string): void {
@@ -121,16 +137,26 @@ export function encodeByVmdesc(desc: VmdescDevice, value: BodyValue): Uint8Array
 }
 
 function encodeBody(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined, v: BodyValue, w: Writer, path: string): void {
+  const repeats = repeated(fields);
+  const seen = new Map<string, number>();
   for (const f of fields ?? []) {
-    const x = v.fields[f.name];
-    if (f.array_len === undefined) encodeElement(f, x, w, `${path}.${f.name}`);
+    const n = seen.get(f.name) ?? 0;
+    seen.set(f.name, n + 1);
+    let x = v.fields[f.name];
+    let fpath = `${path}.${f.name}`;
+    if (repeats.has(f.name)) {
+      if (!Array.isArray(x)) throw new Error(`${fpath}: expected one value for each of its entries`);
+      x = x[n];
+      fpath += `[${n}]`;
+    }
+    if (f.array_len === undefined) encodeElement(f, x, w, fpath);
     else {
-      if (!Array.isArray(x) || x.length !== f.array_len) throw new Error(`${path}.${f.name}: expected ${f.array_len} elements`);
-      x.forEach((e, i) => encodeElement(f, e, w, `${path}.${f.name}[${i}]`));
+      if (!Array.isArray(x) || x.length !== f.array_len) throw new Error(`${fpath}: expected ${f.array_len} elements`);
+      x.forEach((e, i) => encodeElement(f, e, w, `${fpath}[${i}]`));
     }
   }
   for (const s of subs ?? []) {
-    const name = new TextEncoder().encode(s.vmsd_name);
+    const name = latin1Bytes(s.vmsd_name);
     w.u8(0x05);
     w.u8(name.length);
     w.bytes(name);

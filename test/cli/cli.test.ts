@@ -196,3 +196,44 @@ describe('cli: vmsd decode', () => {
     assert.match(r.err, /absent\.mig: no such file/);
   });
 });
+
+describe('cli: vmsd transcode', () => {
+  const qemu = path.join(fixtures, 'qemu');
+
+  it('QEMU → CBOR → QEMU writes the same bytes, and the CBOR decodes with no description', async () => {
+    const dir = tmpdir({});
+    const src = path.join(qemu, 'pc-7.2-devices.mig');
+    let r = await run(['transcode', src, '--to', 'cbor', '-o', path.join(dir, 's.cbor'), '-d', examplesDir]);
+    assert.equal(r.code, 0, r.err);
+    r = await run(['transcode', path.join(dir, 's.cbor'), '--to', 'qemu', '-o', path.join(dir, 's.mig'), '-d', examplesDir]);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(fs.readFileSync(path.join(dir, 's.mig')).equals(fs.readFileSync(src)));
+    // The self-describing stream reads back with no .vmsd file at all.
+    r = await run(['decode', path.join(dir, 's.cbor')]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^machine: pc-i440fx-7\.2$/m);
+    assert.match(r.out, /^ {2}rxbuf_min_shift = 1$/m);
+  });
+
+  it('refuses to overwrite its input and leaves no half-written output on a bad stream', async () => {
+    const bytes = fs.readFileSync(path.join(qemu, 'pc-7.2.mig'));
+    const dir = tmpdir({ 'in.mig': bytes, 'cut.mig': bytes.subarray(0, 300000), 'out.cbor': 'keep me' });
+    let r = await run(['transcode', path.join(dir, 'in.mig'), '--to', 'cbor', '-o', path.join(dir, 'in.mig')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /refusing to overwrite the input/);
+    assert.ok(fs.readFileSync(path.join(dir, 'in.mig')).equals(bytes));
+    r = await run(['transcode', path.join(dir, 'cut.mig'), '--to', 'cbor', '-o', path.join(dir, 'out.cbor')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /cut\.mig: at byte \d+/);
+    assert.equal(fs.readFileSync(path.join(dir, 'out.cbor'), 'utf8'), 'keep me');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['cut.mig', 'in.mig', 'out.cbor']);
+  });
+
+  it('QEMU → CBOR with no description names fields by the vmdesc, and comes back exact', async () => {
+    const dir = tmpdir({});
+    const src = path.join(qemu, 'pc-7.2.mig');
+    assert.equal((await run(['transcode', src, '--to', 'cbor', '-o', path.join(dir, 'a.cbor')])).code, 0);
+    assert.equal((await run(['transcode', path.join(dir, 'a.cbor'), '--to', 'qemu', '-o', path.join(dir, 'a.mig')])).code, 0);
+    assert.ok(fs.readFileSync(path.join(dir, 'a.mig')).equals(fs.readFileSync(src)));
+  });
+});

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
-import { DecodeError } from '../codec/bytes';
-import { decodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
+import * as path from 'node:path';
+import { DecodeError, EncodeError } from '../codec/bytes';
+import { isCf, readCf, writeCf } from '../codec/cf';
+import { decodeStream, encodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
 import { Annotation, BodyValue, FieldValue } from '../codec/vmstate';
 import { loadWorkspace } from '../host/files';
 import { Analysis } from '../semantic/analyzer';
@@ -17,36 +19,43 @@ export interface DecodeOptions {
  */
 export const MAX_STREAM_BYTES = 1024 * 1024 * 1024;
 
-export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
-  let analysis: Analysis | undefined;
-  if (opts.descriptions?.length) {
-    const loaded = loadWorkspace(opts.descriptions);
-    for (const p of loaded.problems) io.err(`vmsd: ${p.path}: ${p.message}\n`);
-    if (loaded.problems.length) return 2;
-    analysis = loaded.workspace.analysis();
-    const errors = [...analysis.diagnostics.values()].flat().filter((d) => d.severity === 'error');
-    if (errors.length) {
-      io.err(`vmsd: the descriptions have ${errors.length} error${errors.length === 1 ? '' : 's'}; run \`vmsd check\` on them first\n`);
-      return 2;
-    }
-  } else {
-    analysis = loadWorkspace([]).workspace.analysis();
+/** The descriptions named with -d, or none; undefined (after saying why) when they are broken. */
+function loadDescriptions(paths: string[] | undefined, io: Io): Analysis | undefined {
+  if (!paths?.length) return loadWorkspace([]).workspace.analysis();
+  const loaded = loadWorkspace(paths);
+  for (const p of loaded.problems) io.err(`vmsd: ${p.path}: ${p.message}\n`);
+  if (loaded.problems.length) return undefined;
+  const analysis = loaded.workspace.analysis();
+  const errors = [...analysis.diagnostics.values()].flat().filter((d) => d.severity === 'error');
+  if (errors.length) {
+    io.err(`vmsd: the descriptions have ${errors.length} error${errors.length === 1 ? '' : 's'}; run \`vmsd check\` on them first\n`);
+    return undefined;
   }
+  return analysis;
+}
 
-  let bytes: Uint8Array;
+function readStream(file: string, io: Io): Uint8Array | undefined {
   try {
     const st = fs.statSync(file);
     if (!st.isFile()) throw new Error('not a file');
     if (st.size > MAX_STREAM_BYTES) throw new Error(`${st.size} bytes is more than the ${MAX_STREAM_BYTES}-byte limit`);
-    bytes = new Uint8Array(fs.readFileSync(file));
+    return new Uint8Array(fs.readFileSync(file));
   } catch (e) {
     io.err(`vmsd: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
-    return 2;
+    return undefined;
   }
+}
+
+export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
+  const analysis = loadDescriptions(opts.descriptions, io);
+  if (!analysis) return 2;
+  const bytes = readStream(file, io);
+  if (!bytes) return 2;
 
   let stream: Stream;
   try {
-    stream = decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis) });
+    // A self-describing stream needs no description: its items name their fields.
+    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis) });
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     // The stream is rejected: say where and why (QEMU's wording where it has one).
@@ -54,9 +63,51 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
     return 1;
   }
 
+  if (opts.format === 'annotated' && isCf(bytes)) {
+    io.err(`vmsd: ${file}: --format annotated shows QEMU's byte layout; this is a self-describing (CBOR) stream: use text or json\n`);
+    return 2;
+  }
   if (opts.format === 'json') io.out(toJson(streamJson(stream), '') + '\n');
   else if (opts.format === 'text') io.out(streamText(stream));
   else io.out(annotatedDump(stream, bytes));
+  return 0;
+}
+
+export interface TranscodeOptions {
+  to: 'cbor' | 'qemu';
+  output: string;
+  descriptions?: string[];
+}
+
+/** QEMU stream ⇄ self-describing stream; the output is written whole or not at all. */
+export function runTranscode(file: string, opts: TranscodeOptions, io: Io): number {
+  const analysis = loadDescriptions(opts.descriptions, io);
+  if (!analysis) return 2;
+  const bytes = readStream(file, io);
+  if (!bytes) return 2;
+  if (path.resolve(opts.output) === path.resolve(file)) {
+    io.err(`vmsd: refusing to overwrite the input ${file}\n`);
+    return 2;
+  }
+  const sopts = { analysis, descriptions: sectionDescriptions(analysis) };
+  let out: Uint8Array;
+  try {
+    const stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, sopts);
+    out = opts.to === 'cbor' ? writeCf(stream) : encodeStream(stream, sopts);
+  } catch (e) {
+    if (!(e instanceof DecodeError) && !(e instanceof EncodeError)) throw e;
+    io.err(`vmsd: ${file}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const tmp = `${opts.output}.vmsd-tmp-${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, out);
+    fs.renameSync(tmp, opts.output);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    io.err(`vmsd: ${opts.output}: ${(e as Error).message}\n`);
+    return 2;
+  }
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './check';
-import { runDecode } from './decode';
+import { runDecode, runTranscode } from './decode';
 import { runFmt } from './fmt';
 
 /** Exit codes of every command (architecture.md): 0 ok, 1 findings, 2 usage or I/O error. */
@@ -56,6 +56,17 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(new Option('--format <format>', 'output format: json (exact 64-bit integers), text, annotated (hex dump with field paths)').choices(['json', 'text', 'annotated']).default('text'))
     .action((stream: string, opts: { format: 'json' | 'text' | 'annotated'; descriptions?: string[] }) => {
       code = runDecode(stream, opts, io);
+    });
+
+  program
+    .command('transcode')
+    .description('convert a stream between QEMU\'s wire format and the self-describing CBOR stream (docs/cf-format.md); QEMU → CBOR → QEMU gives the same bytes')
+    .argument('<stream>', 'a QEMU migration stream or a self-describing stream')
+    .addOption(new Option('--to <format>', 'output format').choices(['cbor', 'qemu']).makeOptionMandatory())
+    .requiredOption('-o, --output <file>', 'where to write (replaced whole, never half-written)')
+    .option('-d, --descriptions <paths...>', '.vmsd files or folders to name the fields of device sections with')
+    .action((stream: string, opts: { to: 'cbor' | 'qemu'; output: string; descriptions?: string[] }) => {
+      code = runTranscode(stream, opts, io);
     });
 
   try {

@@ -68,12 +68,16 @@ export class Reader {
   }
 }
 
+const MAX_OUTPUT = 1024 * 1024 * 1024;
+
 export class Writer {
   private buf = new Uint8Array(256);
   length = 0;
 
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
+    // A value or vmdesc asking for more is wrong, not large: no stream section is this big.
+    if (this.length + n > MAX_OUTPUT) throw new EncodeError(`the output would exceed ${MAX_OUTPUT} bytes`);
     let size = this.buf.length * 2;
     while (size < this.length + n) size *= 2;
     const next = new Uint8Array(size);
@@ -87,6 +91,7 @@ export class Writer {
   }
 
   int(v: bigint, size: number): void {
+    if (!Number.isInteger(size) || size < 1 || size > 8) throw new EncodeError(`an integer of ${size} bytes cannot be written`);
     this.ensure(size);
     let x = BigInt.asUintN(size * 8, v);
     for (let i = size - 1; i >= 0; i--) {
@@ -127,8 +132,11 @@ export function latin1Bytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0xff) throw new Error(`\`${s}\` has a character that is not a single byte (U+${c.toString(16).padStart(4, '0')})`);
+    if (c > 0xff) throw new EncodeError(`\`${s}\` has a character that is not a single byte (U+${c.toString(16).padStart(4, '0')})`);
     out[i] = c;
   }
   return out;
 }
+
+/** A value that cannot be written: names the path and what is wrong (not a crash). */
+export class EncodeError extends Error {}

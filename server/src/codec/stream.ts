@@ -1,7 +1,7 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel } from '../semantic/model';
-import { DecodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
-import { decodeByVmdesc, encodeByVmdesc, VmdescBody, VmdescDevice, VmdescField } from './vmdesc';
+import { DecodeError, EncodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
+import { decodeByVmdesc, encodeByVmdesc, validVmdesc, VmdescBody, VmdescDevice, VmdescField } from './vmdesc';
 import { Annotation, BodyValue, CodecOptions, decode, encode } from './vmstate';
 
 /**
@@ -250,7 +250,9 @@ function findVmdesc(bytes: Uint8Array): { devices: VmdescDevice[] } | undefined 
     const len = ((bytes[i + 1] << 24) >>> 0) + (bytes[i + 2] << 16) + (bytes[i + 3] << 8) + bytes[i + 4];
     if (i + 5 + len !== bytes.length) continue;
     try {
-      return JSON.parse(new TextDecoder().decode(bytes.subarray(i + 5))) as { devices: VmdescDevice[] };
+      const json: unknown = JSON.parse(new TextDecoder().decode(bytes.subarray(i + 5)));
+      // QEMU never reads the vmdesc back: one that is not the shape QEMU writes is ignored.
+      return validVmdesc(json) ? json : undefined;
     } catch {
       return undefined;
     }
@@ -299,7 +301,7 @@ export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
   const text = latin1Bytes;
   const shortString = (t: string, what: string) => {
     const b = text(t);
-    if (b.length > 255) throw new Error(`${what} \`${t}\` is longer than 255 bytes`);
+    if (b.length > 255) throw new EncodeError(`${what} \`${t}\` is longer than 255 bytes`);
     w.u8(b.length);
     w.bytes(b);
   };
@@ -359,11 +361,11 @@ export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
       const idstr = x.idstr ?? '';
       const desc = s.vmdesc?.[deviceIndex];
       if (x.byVmdesc) {
-        if (!desc) throw new Error(`${idstr}: decoded by a vmdesc the stream no longer has`);
+        if (!desc) throw new EncodeError(`${idstr}: decoded by a vmdesc the stream no longer has`);
         w.bytes(encodeByVmdesc(desc, x.value));
       } else {
         const body = opts.descriptions.get(idstr.slice(idstr.lastIndexOf('/') + 1));
-        if (!body) throw new Error(`${idstr}: no description to encode it with`);
+        if (!body) throw new EncodeError(`${idstr}: no description to encode it with`);
         const sectionOpts = opts.opaqueTest || !desc || desc.name !== idstr ? opts : { ...opts, opaqueTest: vmdescOpaqueTest(desc) };
         w.bytes(encode(body, x.value, x.version ?? 0, sectionOpts));
       }

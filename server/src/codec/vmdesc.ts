@@ -1,4 +1,4 @@
-import { DecodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
+import { DecodeError, EncodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
 import { Annotation, BodyValue, FieldValue } from './vmstate';
 
 /**
@@ -145,13 +145,13 @@ function encodeBody(fields: VmdescField[] | undefined, subs: VmdescBody[] | unde
     let x = v.fields[f.name];
     let fpath = `${path}.${f.name}`;
     if (repeats.has(f.name)) {
-      if (!Array.isArray(x)) throw new Error(`${fpath}: expected one value for each of its entries`);
+      if (!Array.isArray(x)) throw new EncodeError(`${fpath}: expected one value for each of its entries`);
       x = x[n];
       fpath += `[${n}]`;
     }
     if (f.array_len === undefined) encodeElement(f, x, w, fpath);
     else {
-      if (!Array.isArray(x) || x.length !== f.array_len) throw new Error(`${fpath}: expected ${f.array_len} elements`);
+      if (!Array.isArray(x) || x.length !== f.array_len) throw new EncodeError(`${fpath}: expected ${f.array_len} elements`);
       x.forEach((e, i) => encodeElement(f, e, w, `${fpath}[${i}]`));
     }
   }
@@ -168,12 +168,27 @@ function encodeBody(fields: VmdescField[] | undefined, subs: VmdescBody[] | unde
 function encodeElement(f: VmdescField, x: FieldValue | undefined, w: Writer, path: string): void {
   const struct = f.struct ?? (f.fields || f.subsections ? { vmsd_name: f.name, version: 0, fields: f.fields, subsections: f.subsections } : undefined);
   if (struct) {
-    if (!x || typeof x !== 'object' || !('fields' in x)) throw new Error(`${path}: expected a struct value`);
+    if (!x || typeof x !== 'object' || !('fields' in x)) throw new EncodeError(`${path}: expected a struct value`);
     encodeBody(struct.fields, struct.subsections, x, w, path);
   } else if (x instanceof Uint8Array) {
-    if (x.length !== f.size) throw new Error(`${path}: expected ${f.size} bytes, got ${x.length}`);
+    if (x.length !== f.size) throw new EncodeError(`${path}: expected ${f.size} bytes, got ${x.length}`);
     w.bytes(x);
   } else if (typeof x === 'boolean') w.u8(x ? 1 : 0);
-  else if (typeof x === 'number' || typeof x === 'bigint') w.int(BigInt(x), f.size);
-  else throw new Error(`${path}: no value`);
+  else if (typeof x === 'bigint' || (typeof x === 'number' && Number.isSafeInteger(x))) w.int(BigInt(x), f.size);
+  else throw new EncodeError(`${path}: no value`);
+}
+
+/** Whether parsed JSON has the shape QEMU writes (every name a string, every size a count). */
+export function validVmdesc(json: unknown): json is { devices: VmdescDevice[] } {
+  const isCount = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  const obj = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+  const body = (b: unknown, depth: number): boolean => {
+    if (!obj(b) || depth > MAX_DEPTH) return false;
+    if (b.fields !== undefined && !(Array.isArray(b.fields) && b.fields.every((f) => field(f, depth + 1)))) return false;
+    return b.subsections === undefined || (Array.isArray(b.subsections) && b.subsections.every((s) => obj(s) && typeof s.vmsd_name === 'string' && isCount(s.version) && body(s, depth + 1)));
+  };
+  const field = (f: unknown, depth: number): boolean =>
+    obj(f) && typeof f.name === 'string' && isCount(f.size) && (f.array_len === undefined || isCount(f.array_len)) && (f.type === undefined || typeof f.type === 'string') &&
+    (f.struct === undefined || (obj(f.struct) && typeof f.struct.vmsd_name === 'string' && body(f.struct, depth + 1))) && body(f, depth);
+  return obj(json) && Array.isArray(json.devices) && json.devices.every((d) => obj(d) && typeof d.name === 'string' && isCount(d.instance_id) && body(d, 0));
 }

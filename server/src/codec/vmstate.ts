@@ -418,12 +418,13 @@ class Encoder {
       case 'scalar': {
         if (el.name === 'bool') return this.w.u8(v ? 1 : 0);
         if (el.name === 'f64') return this.w.f64(Number(v));
-        if (typeof v !== 'bigint') throw new DecodeError(`expected an integer for ${el.name}`, this.w.length, path);
-        return this.w.int(v, SCALARS[el.name].size);
+        // Integers come as bigints from our decoder, as numbers from CBOR and JSON readers.
+        if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) throw new DecodeError(`expected an integer for ${el.name}`, this.w.length, path);
+        return this.w.int(BigInt(v as bigint | number), SCALARS[el.name].size);
       }
       case 'enum':
-        if (typeof v !== 'bigint') throw new DecodeError('expected an integer', this.w.length, path);
-        return this.w.int(v, SCALARS[el.enum.base].size);
+        if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) throw new DecodeError('expected an integer', this.w.length, path);
+        return this.w.int(BigInt(v as bigint | number), SCALARS[el.enum.base].size);
       case 'struct':
       case 'tmp':
         if (!v || typeof v !== 'object' || !('fields' in v)) throw new DecodeError('expected a description value', this.w.length, path);

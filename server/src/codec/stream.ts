@@ -236,7 +236,7 @@ function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: 
       rec.fill = r.u8('ram', 'the fill byte');
       count.zero++;
     } else if (flags & 0x08) {
-      rec.data = r.take(PAGE, 'ram', 'a page');
+      rec.data = r.pageView(PAGE, 'ram', 'a page');
       count.pages++;
     } else throw new DecodeError(`RAM record flags 0x${flags.toString(16)} are not supported here`, at, 'ram');
   }

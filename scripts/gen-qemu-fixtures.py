@@ -11,7 +11,15 @@ OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'qemu')
 STREAMS = {
     'pc-7.2.mig': ['-M', 'pc-i440fx-7.2'],
     'pc-7.2-devices.mig': ['-M', 'pc-i440fx-7.2', '-device', 'e1000', '-device', 'isa-serial,chardev=s0', '-chardev', 'null,id=s0'],
+    'q35-7.2.mig': ['-M', 'pc-q35-7.2'],
+    # Machine types before 2.4 write neither the configuration record nor section footers.
+    'pc-2.3.mig': ['-M', 'pc-i440fx-2.3'],
+    # ... and before 2.3, no vmdesc after EOF.
+    'pc-2.2.mig': ['-M', 'pc-i440fx-2.2'],
+    # Capabilities: the configuration record lists them; x-ignore-shared adds block addresses.
+    'pc-7.2-caps.mig': ['-M', 'pc-i440fx-7.2', '-uuid', '6d8e2a34-1b5c-4f0e-9a7d-3c2b1e0f4a59'],
 }
+CAPABILITIES = {'pc-7.2-caps.mig': ['validate-uuid', 'x-ignore-shared']}
 
 def qmp(sock, cmd, **args):
     sock.sendall(json.dumps({'execute': cmd, 'arguments': args}).encode() + b'\n')
@@ -38,6 +46,11 @@ def generate(name, extra):
         s.connect(path)
         s.recv(65536)  # greeting
         qmp(s, 'qmp_capabilities')
+        caps = CAPABILITIES.get(name, [])
+        if caps:
+            r = qmp(s, 'migrate-set-capabilities', capabilities=[{'capability': c, 'state': True} for c in caps])
+            if 'error' in r:
+                sys.exit(f'{name}: {r["error"]}')
         if os.path.exists(out):
             os.remove(out)
         qmp(s, 'migrate', uri=f'exec:cat > {out}')
@@ -48,7 +61,8 @@ def generate(name, extra):
             time.sleep(0.05)
         qmp(s, 'quit')
         proc.wait(timeout=10)
-        return ' '.join(cmd[:-2]) + f' -qmp …; QMP migrate "exec:cat > {name}"'
+        caps_text = f'; QMP migrate-set-capabilities {" ".join(caps)} on' if caps else ''
+        return ' '.join(cmd[:-2]) + f' -qmp …{caps_text}; QMP migrate "exec:cat > {name}"'
 
 lines = [generate(n, a) for n, a in STREAMS.items()]
 with open(os.path.join(OUT, 'streams.txt'), 'w') as f:

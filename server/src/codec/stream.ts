@@ -151,6 +151,19 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
           // A test QEMU runs on its own state is answered by the vmdesc: what was sent is listed there.
           const sectionOpts = opts.opaqueTest || !desc || desc.name !== idstr ? opts : { ...opts, opaqueTest: vmdescOpaqueTest(desc) };
           const d = decode(body, bytes, version, sectionOpts, r.pos, idstr);
+          // Without footers nothing else would notice a description that reads too much or
+          // too little; the vmdesc knows how many bytes QEMU wrote.
+          if (desc && desc.name === idstr) {
+            const want = vmdescSize(desc);
+            if (d.end - r.pos !== want) {
+              throw new DecodeError(
+                `the description \`${body.wireName}\` reads ${d.end - r.pos} bytes at version ${version}, the stream's vmdesc says QEMU wrote ${want}` +
+                  (out.machine ? ` (machine type ${out.machine})` : ' (no configuration record: an old machine type, whose compat settings the description may not model)'),
+                r.pos,
+                idstr,
+              );
+            }
+          }
           s.value = d.value;
           s.annotations = d.annotations;
           r.pos = d.end;

@@ -11,6 +11,7 @@ import type { Io } from './main';
 export interface DecodeOptions {
   format: 'json' | 'text' | 'annotated';
   descriptions?: string[];
+  extractRam?: string;
 }
 
 /**
@@ -63,6 +64,13 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
     return 1;
   }
 
+  if (opts.extractRam !== undefined) {
+    const problem = extractRam(stream, opts.extractRam);
+    if (problem) {
+      io.err(`vmsd: ${opts.extractRam}: ${problem}\n`);
+      return 2;
+    }
+  }
   if (opts.format === 'annotated' && isCf(bytes)) {
     io.err(`vmsd: ${file}: --format annotated shows QEMU's byte layout; this is a self-describing (CBOR) stream: use text or json\n`);
     return 2;
@@ -71,6 +79,49 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
   else if (opts.format === 'text') io.out(streamText(stream));
   else io.out(annotatedDump(stream, bytes));
   return 0;
+}
+
+/**
+ * Writes each RAM block as a sparse image of its full size (`DIR/<block>.img`, `/` in
+ * names as `_`): data pages at their offsets, zero pages left as holes (or filled when
+ * their fill byte is not 0). Pages sent twice keep the last copy, as QEMU's load does.
+ */
+function extractRam(s: Stream, dir: string): string | undefined {
+  const blocks = s.sections.flatMap((x) => x.ramRecords ?? []).find((r) => r.blocks)?.blocks;
+  if (!blocks) return 'the stream has no RAM block list';
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const fds = new Map<string, { fd: number; size: bigint }>();
+    for (const b of blocks) {
+      const fd = fs.openSync(path.join(dir, b.name.replace(/^\/+/, '').replace(/[/\\]/g, '_') + '.img'), 'w');
+      fs.ftruncateSync(fd, Number(b.used));
+      fds.set(b.name, { fd, size: b.used });
+    }
+    let block = '';
+    const written = new Set<string>();
+    try {
+      for (const r of s.sections.flatMap((x) => x.ramRecords ?? [])) {
+        if (r.blocks) continue;
+        if (r.block !== undefined) block = r.block;
+        const f = fds.get(block);
+        if (!f) return `a page names the unknown block \`${block}\``;
+        if (r.addr + 4096n > f.size) return `a page at 0x${r.addr.toString(16)} lies outside block \`${block}\` (${f.size} bytes)`;
+        const key = `${block}@${r.addr}`;
+        const page = r.data ?? (r.fill ? new Uint8Array(4096).fill(r.fill) : undefined);
+        if (page) {
+          fs.writeSync(f.fd, page, 0, page.length, Number(r.addr));
+          written.add(key);
+        } else if (written.delete(key)) {
+          fs.writeSync(f.fd, new Uint8Array(4096), 0, 4096, Number(r.addr)); // zeroed after data: no longer a hole
+        }
+      }
+    } finally {
+      for (const f of fds.values()) fs.closeSync(f.fd);
+    }
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
 }
 
 export interface TranscodeOptions {

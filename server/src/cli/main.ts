@@ -54,7 +54,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .argument('<stream>', 'a migration stream file (e.g. from QMP migrate "exec:cat > FILE")')
     .option('-d, --descriptions <paths...>', '.vmsd files or folders to decode device sections with')
     .addOption(new Option('--format <format>', 'output format: json (exact 64-bit integers), text, annotated (hex dump with field paths)').choices(['json', 'text', 'annotated']).default('text'))
-    .action((stream: string, opts: { format: 'json' | 'text' | 'annotated'; descriptions?: string[] }) => {
+    .option('--extract-ram <dir>', 'also write each RAM block as a sparse image DIR/<block>.img')
+    .action((stream: string, opts: { format: 'json' | 'text' | 'annotated'; descriptions?: string[]; extractRam?: string }) => {
       code = runDecode(stream, opts, io);
     });
 

@@ -93,6 +93,17 @@ describe('codec: sections decoded by the stream\'s own vmdesc', () => {
   });
 });
 
+describe('codec: progress', () => {
+  it('is reported before each record, growing, up to the EOF byte', () => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(fixtures, 'qemu', 'pc-7.2.mig')));
+    const seen: number[] = [];
+    const s = decodeStream(bytes, { ...opts, onProgress: (read, total) => (assert.equal(total, bytes.length), seen.push(read)) });
+    assert.ok(seen.length > s.sections.length);
+    assert.ok(seen.every((x, i) => i === 0 || x > seen[i - 1]));
+    assert.equal(seen[seen.length - 1], s.eof);
+  });
+});
+
 describe('codec: whole streams written back', () => {
   for (const file of ['pc-7.2.mig', 'pc-7.2-devices.mig']) {
     it(`${file}: decode then encode gives the same bytes, with the examples and with the vmdesc alone`, () => {

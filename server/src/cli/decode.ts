@@ -20,6 +20,22 @@ export interface DecodeOptions {
  */
 export const MAX_STREAM_BYTES = 1024 * 1024 * 1024;
 
+/** A percentage on stderr for streams over 64 MB when stderr is a terminal; nothing otherwise. */
+function progress(io: Io, size: number): ((read: number, total: number) => void) | undefined {
+  if (!io.errIsTty || size < 64 * 1024 * 1024) return undefined;
+  let shown = -1;
+  return (read, total) => {
+    const pct = Math.floor((read / total) * 100);
+    if (pct === shown) return;
+    shown = pct;
+    io.err(`\rdecoding: ${pct}%`);
+  };
+}
+
+function clearProgress(io: Io, size: number): void {
+  if (io.errIsTty && size >= 64 * 1024 * 1024) io.err('\r\x1b[K');
+}
+
 /** The descriptions named with -d, or none; undefined (after saying why) when they are broken. */
 function loadDescriptions(paths: string[] | undefined, io: Io): Analysis | undefined {
   if (!paths?.length) return loadWorkspace([]).workspace.analysis();
@@ -56,8 +72,10 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
   let stream: Stream;
   try {
     // A self-describing stream needs no description: its items name their fields.
-    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis) });
+    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis), onProgress: progress(io, bytes.length) });
+    clearProgress(io, bytes.length);
   } catch (e) {
+    clearProgress(io, bytes.length);
     if (!(e instanceof DecodeError)) throw e;
     // The stream is rejected: say where and why (QEMU's wording where it has one).
     io.err(`vmsd: ${file}: ${e.message}\n`);
@@ -143,9 +161,11 @@ export function runTranscode(file: string, opts: TranscodeOptions, io: Io): numb
   const sopts = { analysis, descriptions: sectionDescriptions(analysis) };
   let out: Uint8Array;
   try {
-    const stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, sopts);
+    const stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { ...sopts, onProgress: progress(io, bytes.length) });
+    clearProgress(io, bytes.length);
     out = opts.to === 'cbor' ? writeCf(stream) : encodeStream(stream, sopts);
   } catch (e) {
+    clearProgress(io, bytes.length);
     if (!(e instanceof DecodeError) && !(e instanceof EncodeError)) throw e;
     io.err(`vmsd: ${file}: ${(e as Error).message}\n`);
     return 1;

@@ -11,11 +11,14 @@ export const EXIT_USAGE = 2;
 export interface Io {
   out(s: string): void;
   err(s: string): void;
+  /** stderr is a terminal: progress lines may be drawn there. */
+  errIsTty?: boolean;
 }
 
 const stdio: Io = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
+  errIsTty: process.stderr.isTTY === true,
 };
 
 /** Run the `vmsd` command line; resolves to the exit code (never calls process.exit). */

@@ -79,6 +79,8 @@ const PAGE = 4096;
 export interface StreamOptions extends CodecOptions {
   /** Descriptions by wire name (the vmsd name a section's idstr ends with). */
   descriptions: Map<string, BodyModel>;
+  /** Called after each record with the bytes read so far (for progress on large streams). */
+  onProgress?: (read: number, total: number) => void;
 }
 
 /**
@@ -128,6 +130,7 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
   let deviceIndex = 0;
   for (;;) {
     const at = r.pos;
+    opts.onProgress?.(at, bytes.length);
     const type = r.u8('', 'a record type');
     if (type === 0x00) {
       out.eof = at;

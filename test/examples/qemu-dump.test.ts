@@ -8,7 +8,7 @@ import { workspaceOf } from '../util/workspace';
 
 /**
  * The examples against QEMU 7.2 itself: `qemu-system-x86_64 -M pc-i440fx-7.2
- * -dump-vmstate` (scripts/qemu-fixtures.sh) lists, per device class, the description
+ * -dump-vmstate` (scripts/gen-qemu-fixtures.sh) lists, per device class, the description
  * tree QEMU would send. Every example device found there must match it: wire names,
  * versions, minimum versions, fields in order with their versions, tests and sizes,
  * embedded descriptions and subsections.

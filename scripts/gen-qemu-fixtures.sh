@@ -17,3 +17,7 @@ qemu-system-x86_64 --version | head -1 >&2
 # -dump-vmstate: the static description tree of every device class (qemu-wire.md §10).
 qemu-system-x86_64 -M pc-i440fx-7.2 -nodefaults -display none -dump-vmstate "$out/dump-pc-i440fx-7.2.json"
 echo "wrote $out/dump-pc-i440fx-7.2.json ($(wc -c < "$out/dump-pc-i440fx-7.2.json") bytes)" >&2
+
+# Real migration streams (QMP migrate to a file); their command lines go to streams.txt.
+python3 scripts/gen-qemu-fixtures.py
+echo "regenerated the streams; refresh the golden decodes with UPDATE_GOLDEN=1 npm test" >&2

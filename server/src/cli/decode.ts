@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DecodeError, EncodeError } from '../codec/bytes';
+import { DecodeError, EncodeError, hexBytes } from '../codec/bytes';
 import { isCf, readCf, writeCf } from '../codec/cf';
 import { decodeStream, encodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
 import { Annotation, BodyValue, FieldValue } from '../codec/vmstate';
@@ -203,7 +203,7 @@ function streamJson(s: Stream): unknown {
 /** JSON with 64-bit integers exact (bigints written as their digits) and byte strings in hex. */
 function toJson(v: unknown, indent: string): string {
   if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Uint8Array) return JSON.stringify(hex(v));
+  if (v instanceof Uint8Array) return JSON.stringify(hexBytes(v));
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   const inner = indent + '  ';
   if (Array.isArray(v)) {
@@ -213,12 +213,6 @@ function toJson(v: unknown, indent: string): string {
   const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
   if (entries.length === 0) return '{}';
   return '{\n' + entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${toJson(x, inner)}`).join(',\n') + '\n' + indent + '}';
-}
-
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }
 
 function streamText(s: Stream): string {
@@ -261,7 +255,7 @@ function field(name: string, f: FieldValue, indent: string, lines: string[]): vo
 }
 
 function scalar(f: FieldValue): string {
-  if (f instanceof Uint8Array) return f.length > 64 ? `${hex(f.subarray(0, 64))}… (${f.length} bytes)` : hex(f) || '(empty)';
+  if (f instanceof Uint8Array) return hexBytes(f, 64) || '(empty)';
   if (f === null) return 'NULL';
   return String(f);
 }

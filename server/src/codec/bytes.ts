@@ -126,6 +126,14 @@ export class Writer {
   }
 }
 
+/** Bytes in hex; past `max` bytes cut, with the full length said (`…` then `(N bytes)`). */
+export function hexBytes(b: Uint8Array, max = Infinity): string {
+  const n = Math.min(b.length, max);
+  let s = '';
+  for (let i = 0; i < n; i++) s += b[i].toString(16).padStart(2, '0');
+  return b.length > n ? `${s}… (${b.length} bytes)` : s;
+}
+
 /**
  * Names in the stream (machine type, idstr, block and subsection names) are C strings:
  * bytes, not UTF-8. One char a byte keeps any byte sequence exactly as it came.

@@ -1,7 +1,7 @@
 import { Analysis } from '../semantic/analyzer';
-import { BodyModel, FieldModel } from '../semantic/model';
+import { BodyModel } from '../semantic/model';
 import { DecodeError, EncodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
-import { decodeByVmdesc, encodeByVmdesc, validVmdesc, VmdescBody, VmdescDevice, VmdescField } from './vmdesc';
+import { decodeByVmdesc, encodeByVmdesc, validVmdesc, VmdescDevice, vmdescOpaqueTest, vmdescSize } from './vmdesc';
 import { Annotation, BodyValue, CodecOptions, decode, encode } from './vmstate';
 
 /**
@@ -73,6 +73,7 @@ export interface Stream {
 }
 
 export type { VmdescDevice } from './vmdesc';
+export { vmdescSize } from './vmdesc';
 
 const PAGE = 4096;
 
@@ -151,9 +152,7 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
         const body = opts.descriptions.get(vmsdName);
         const desc = vmdesc?.devices[deviceIndex];
         if (body) {
-          // A test QEMU runs on its own state is answered by the vmdesc: what was sent is listed there.
-          const sectionOpts = opts.opaqueTest || !desc || desc.name !== idstr ? opts : { ...opts, opaqueTest: vmdescOpaqueTest(desc) };
-          const d = decode(body, bytes, version, sectionOpts, r.pos, idstr);
+          const d = decode(body, bytes, version, sectionOptions(opts, desc, idstr), r.pos, idstr);
           // Without footers nothing else would notice a description that reads too much or
           // too little; the vmdesc knows how many bytes QEMU wrote.
           if (desc && desc.name === idstr) {
@@ -276,35 +275,9 @@ function findVmdesc(bytes: Uint8Array): { devices: VmdescDevice[] } | undefined 
   return undefined;
 }
 
-/**
- * Decides `if opaque` tests from a device's vmdesc: the field was sent when the vmdesc
- * lists its C member (repeated names carry a `[n]` suffix there) with the same size.
- */
-export function vmdescOpaqueTest(desc: VmdescDevice): (f: FieldModel) => boolean {
-  const sent = new Set<string>();
-  const walk = (fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined): void => {
-    for (const f of fields ?? []) {
-      sent.add(`${f.name.replace(/\[\d+\]$/, '')}:${f.size * (f.array_len ?? 1)}`);
-      sent.add(f.name.replace(/\[\d+\]$/, ''));
-      walk(f.struct?.fields ?? f.fields, [...(f.struct?.subsections ?? []), ...(f.subsections ?? [])]);
-    }
-    for (const s of subs ?? []) walk(s.fields, s.subsections);
-  };
-  walk(desc.fields, desc.subsections);
-  return (f) => {
-    const member = f.member ?? f.name ?? '';
-    const size = f.size && f.size.terms.size === 0 && f.size.unknown.length === 0 ? f.size.constant : undefined;
-    return sent.has(size === undefined ? member : `${member}:${size}`);
-  };
-}
-
-/** Bytes a vmdesc device entry says its section holds (qemu-wire.md §9). */
-export function vmdescSize(d: VmdescDevice | VmdescBody): number {
-  let n = 0;
-  if ('size' in d && typeof d.size === 'number' && !('fields' in d && d.fields)) return d.size;
-  for (const f of d.fields ?? []) n += f.size * (f.array_len ?? 1);
-  for (const s of d.subsections ?? []) n += 2 + s.vmsd_name.length + 4 + vmdescSize(s);
-  return n;
+/** A test QEMU runs on its own state is answered by the section's vmdesc entry unless the caller decides. */
+function sectionOptions(opts: StreamOptions, desc: VmdescDevice | undefined, idstr: string): StreamOptions {
+  return opts.opaqueTest || !desc || desc.name !== idstr ? opts : { ...opts, opaqueTest: vmdescOpaqueTest(desc) };
 }
 
 /**
@@ -382,8 +355,7 @@ export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
       } else {
         const body = opts.descriptions.get(idstr.slice(idstr.lastIndexOf('/') + 1));
         if (!body) throw new EncodeError(`${idstr}: no description to encode it with`);
-        const sectionOpts = opts.opaqueTest || !desc || desc.name !== idstr ? opts : { ...opts, opaqueTest: vmdescOpaqueTest(desc) };
-        w.bytes(encode(body, x.value, x.version ?? 0, sectionOpts));
+        w.bytes(encode(body, x.value, x.version ?? 0, sectionOptions(opts, desc, idstr)));
       }
       deviceIndex++;
     }

@@ -1,5 +1,6 @@
+import { FieldModel } from '../semantic/model';
 import { DecodeError, EncodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
-import { Annotation, BodyValue, FieldValue } from './vmstate';
+import { Annotation, BodyValue, FieldValue, showValue } from './vmstate';
 
 /**
  * The vmdesc: the JSON QEMU appends to a stream (qemu-wire.md §9), naming every field
@@ -30,6 +31,38 @@ export interface VmdescField {
   struct?: VmdescBody;
   fields?: VmdescField[];
   subsections?: VmdescBody[];
+}
+
+/**
+ * Decides `if opaque` tests from a device's vmdesc: the field was sent when the vmdesc
+ * lists its C member (repeated names carry a `[n]` suffix there) with the same size.
+ */
+export function vmdescOpaqueTest(desc: VmdescDevice): (f: FieldModel) => boolean {
+  let sent: Set<string> | undefined; // built on the first test: most descriptions have none
+  const walk = (into: Set<string>, fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined): Set<string> => {
+    for (const f of fields ?? []) {
+      const member = f.name.replace(/\[\d+\]$/, '');
+      into.add(`${member}:${f.size * (f.array_len ?? 1)}`).add(member);
+      walk(into, f.struct?.fields ?? f.fields, [...(f.struct?.subsections ?? []), ...(f.subsections ?? [])]);
+    }
+    for (const s of subs ?? []) walk(into, s.fields, s.subsections);
+    return into;
+  };
+  return (f) => {
+    sent ??= walk(new Set(), desc.fields, desc.subsections);
+    const member = f.member ?? f.name ?? '';
+    const size = f.size && f.size.terms.size === 0 && f.size.unknown.length === 0 ? f.size.constant : undefined;
+    return sent.has(size === undefined ? member : `${member}:${size}`);
+  };
+}
+
+/** Bytes a vmdesc device entry says its section holds (qemu-wire.md §9). */
+export function vmdescSize(d: VmdescDevice | VmdescBody): number {
+  let n = 0;
+  if ('size' in d && typeof d.size === 'number' && !('fields' in d && d.fields)) return d.size;
+  for (const f of d.fields ?? []) n += f.size * (f.array_len ?? 1);
+  for (const s of d.subsections ?? []) n += 2 + s.vmsd_name.length + 4 + vmdescSize(s);
+  return n;
 }
 
 /** Integer types by vmdesc type name (vmstate-types.c's VMStateInfo names): bytes, signed. */
@@ -118,15 +151,8 @@ function element(f: VmdescField, r: Reader, path: string, out: Annotation[], dep
     const x = r.int(int[0], int[1], path, `${f.type} ${f.name}`);
     v = f.type === 'bool' && x <= 1n ? x === 1n : int[0] === 8 ? x : Number(x);
   } else v = r.take(f.size, path, `${f.size} bytes of ${f.type ?? 'data'} ${f.name}`);
-  out.push({ start, end: r.pos, path, kind: 'field', type: f.type ?? 'bytes', value: shown(v) });
+  out.push({ start, end: r.pos, path, kind: 'field', type: f.type ?? 'bytes', value: showValue(v) });
   return v;
-}
-
-function shown(v: FieldValue): string {
-  if (!(v instanceof Uint8Array)) return String(v);
-  let s = '';
-  for (const b of v.subarray(0, 32)) s += b.toString(16).padStart(2, '0');
-  return v.length > 32 ? `${s}… (${v.length} bytes)` : s;
 }
 
 /** The section bytes for a value decoded by the same vmdesc. */

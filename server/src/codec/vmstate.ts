@@ -2,7 +2,7 @@ import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel, PropertySym } from '../semantic/model';
 import { SCALARS, WireType } from '../semantic/types';
 import * as A from '../syntax/ast';
-import { DecodeError, Reader, Writer } from './bytes';
+import { DecodeError, hexBytes, Reader, Writer } from './bytes';
 
 /**
  * The vmstate encoding of one description (QEMU 7.2, qemu-wire.md §5): fields in order,
@@ -225,13 +225,6 @@ function checkedCount(v: bigint, at: { offset: number; path: string }): number {
   return Number(v);
 }
 
-function hex(b: Uint8Array): string {
-  const n = Math.min(b.length, 32);
-  let s = '';
-  for (let i = 0; i < n; i++) s += b[i].toString(16).padStart(2, '0');
-  return b.length > n ? `${s}… (${b.length} bytes)` : s;
-}
-
 function typeName(t: WireType): string {
   switch (t.kind) {
     case 'scalar':
@@ -273,7 +266,7 @@ class Decoder {
       const start = this.r.pos;
       const v = this.field(f, scope, fpath, depth);
       value.fields[name] = v;
-      this.notes.push({ start, end: this.r.pos, path: fpath, kind: f.name === undefined ? 'unused' : 'field', type: typeName(f.type.element), value: show(v) });
+      this.notes.push({ start, end: this.r.pos, path: fpath, kind: f.name === undefined ? 'unused' : 'field', type: typeName(f.type.element), value: showValue(v) });
     }
     // Subsections: while the next byte is 0x05 and the name is this description's.
     for (;;) {
@@ -321,7 +314,7 @@ class Decoder {
         if (b !== 0x30) throw new DecodeError(`expected the NULL marker 0x30, found 0x${b.toString(16)}`, start, epath);
         out.push(null);
       } else out.push(this.element(f, el, epath, depth, scope));
-      this.notes.push({ start, end: this.r.pos, path: epath, kind: 'element', type: typeName(el), value: show(out[i]) });
+      this.notes.push({ start, end: this.r.pos, path: epath, kind: 'element', type: typeName(el), value: showValue(out[i]) });
     }
     return out;
   }
@@ -358,9 +351,10 @@ class Decoder {
   }
 }
 
-function show(v: FieldValue): string | undefined {
+/** A field value as annotations show it: scalars in decimal, bytes in hex (32 at most). */
+export function showValue(v: FieldValue): string | undefined {
   if (typeof v === 'bigint' || typeof v === 'boolean' || typeof v === 'number') return String(v);
-  if (v instanceof Uint8Array) return hex(v);
+  if (v instanceof Uint8Array) return hexBytes(v, 32);
   if (v === null) return 'NULL';
   return undefined;
 }

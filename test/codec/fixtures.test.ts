@@ -55,13 +55,20 @@ describe('codec: every fixture stream', () => {
     assert.ok(same(encodeStream(readCf(writeCf(s)), withExamples), bytes));
   });
 
-  it('pc-2.3.mig: no configuration record and no footers; a description the machine type disagrees with is caught by the vmdesc size', () => {
+  it('pc-2.3.mig: no configuration record and no footers; decoded with the compat entries of the machine type given', () => {
     const bytes = read('pc-2.3.mig');
     const s = decodeStream(bytes, vmdescOnly);
     assert.equal(s.machine, undefined);
     assert.equal(s.footers, false);
     assert.ok(s.vmdesc);
-    // PM_SMBUS_VMSTATE_NEEDED is false for this machine type; examples/piix4_pm.vmsd assumes 7.2.
+    // pc-i440fx-3.1 and older do not send piix4_pm's `smb` (machine.smbus-no-migration-support).
+    const s23 = decodeStream(bytes, { ...withExamples, machine: 'pc-i440fx-2.3' });
+    assert.equal(s23.compatOf, 'pc-i440fx-2.3');
+    const pm = s23.sections.find((x) => x.idstr?.endsWith('piix4_pm'))!;
+    assert.ok(pm.value && !pm.byVmdesc && !('smb' in pm.value.fields));
+    assert.ok(same(encodeStream(s23, withExamples), bytes), 'the machine type is kept in the model for encoding');
+    assert.ok(same(encodeStream(readCf(writeCf(s23)), { ...withExamples, machine: 'pc-i440fx-2.3' }), bytes));
+    // Without the machine type the newest one's defaults apply, and the vmdesc size catches it.
     assert.throws(
       () => decodeStream(bytes, withExamples),
       (e: unknown) => e instanceof DecodeError && /piix4_pm: the description `piix4_pm` reads 2408 bytes at version 3, the stream's vmdesc says QEMU wrote 2380 \(no configuration record/.test(e.message),

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DecodeError, EncodeError, hexBytes } from '../codec/bytes';
 import { isCf, readCf, writeCf } from '../codec/cf';
 import { decodeStream, encodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
+import { findMachine } from '../codec/machine';
 import { Annotation, BodyValue, FieldValue } from '../codec/vmstate';
 import { loadWorkspace } from '../host/files';
 import { Analysis } from '../semantic/analyzer';
@@ -11,6 +12,7 @@ import type { Io } from './main';
 export interface DecodeOptions {
   format: 'json' | 'text' | 'annotated';
   descriptions?: string[];
+  machine?: string;
   extractRam?: string;
 }
 
@@ -51,6 +53,14 @@ function loadDescriptions(paths: string[] | undefined, io: Io): Analysis | undef
   return analysis;
 }
 
+/** --machine must name a machine type of the descriptions: its compat entries are the point. */
+function knownMachine(analysis: Analysis, machine: string | undefined, io: Io): boolean {
+  if (machine === undefined || findMachine(analysis, machine)) return true;
+  const known = analysis.machines.map((m) => m.name).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  io.err(`vmsd: the descriptions define no machine type \`${machine}\`${known.length ? ` (they define ${known.join(', ')})` : ''}\n`);
+  return false;
+}
+
 function readStream(file: string, io: Io): Uint8Array | undefined {
   try {
     const st = fs.statSync(file);
@@ -65,14 +75,14 @@ function readStream(file: string, io: Io): Uint8Array | undefined {
 
 export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
   const analysis = loadDescriptions(opts.descriptions, io);
-  if (!analysis) return 2;
+  if (!analysis || !knownMachine(analysis, opts.machine, io)) return 2;
   const bytes = readStream(file, io);
   if (!bytes) return 2;
 
   let stream: Stream;
   try {
     // A self-describing stream needs no description: its items name their fields.
-    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis), onProgress: progress(io, bytes.length) });
+    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine, onProgress: progress(io, bytes.length) });
     clearProgress(io, bytes.length);
   } catch (e) {
     clearProgress(io, bytes.length);
@@ -146,19 +156,20 @@ export interface TranscodeOptions {
   to: 'cbor' | 'qemu';
   output: string;
   descriptions?: string[];
+  machine?: string;
 }
 
 /** QEMU stream ⇄ self-describing stream; the output is written whole or not at all. */
 export function runTranscode(file: string, opts: TranscodeOptions, io: Io): number {
   const analysis = loadDescriptions(opts.descriptions, io);
-  if (!analysis) return 2;
+  if (!analysis || !knownMachine(analysis, opts.machine, io)) return 2;
   const bytes = readStream(file, io);
   if (!bytes) return 2;
   if (path.resolve(opts.output) === path.resolve(file)) {
     io.err(`vmsd: refusing to overwrite the input ${file}\n`);
     return 2;
   }
-  const sopts = { analysis, descriptions: sectionDescriptions(analysis) };
+  const sopts = { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine };
   let out: Uint8Array;
   try {
     const stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { ...sopts, onProgress: progress(io, bytes.length) });

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './check';
-import { runDecode, runTranscode } from './decode';
+import { DecodeOptions, runDecode, runTranscode, TranscodeOptions } from './decode';
 import { runFmt } from './fmt';
 
 /** Exit codes of every command (architecture.md): 0 ok, 1 findings, 2 usage or I/O error. */
@@ -57,8 +57,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .argument('<stream>', 'a migration stream file (e.g. from QMP migrate "exec:cat > FILE")')
     .option('-d, --descriptions <paths...>', '.vmsd files or folders to decode device sections with')
     .addOption(new Option('--format <format>', 'output format: json (exact 64-bit integers), text, annotated (hex dump with field paths)').choices(['json', 'text', 'annotated']).default('text'))
+    .option('--machine <type>', 'machine type whose compat properties apply (default: the one the stream names; old streams name none)')
     .option('--extract-ram <dir>', 'also write each RAM block as a sparse image DIR/<block>.img')
-    .action((stream: string, opts: { format: 'json' | 'text' | 'annotated'; descriptions?: string[]; extractRam?: string }) => {
+    .action((stream: string, opts: DecodeOptions) => {
       code = runDecode(stream, opts, io);
     });
 
@@ -69,7 +70,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(new Option('--to <format>', 'output format').choices(['cbor', 'qemu']).makeOptionMandatory())
     .requiredOption('-o, --output <file>', 'where to write (replaced whole, never half-written)')
     .option('-d, --descriptions <paths...>', '.vmsd files or folders to name the fields of device sections with')
-    .action((stream: string, opts: { to: 'cbor' | 'qemu'; output: string; descriptions?: string[] }) => {
+    .option('--machine <type>', 'machine type whose compat properties apply (default: the one the stream names)')
+    .action((stream: string, opts: TranscodeOptions) => {
       code = runTranscode(stream, opts, io);
     });
 

@@ -1,6 +1,7 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel } from '../semantic/model';
 import { DecodeError, EncodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
+import { findMachine, machineProperties } from './machine';
 import { decodeByVmdesc, encodeByVmdesc, validVmdesc, VmdescDevice, vmdescOpaqueTest, vmdescSize } from './vmdesc';
 import { Annotation, BodyValue, CodecOptions, decode, encode } from './vmstate';
 
@@ -57,6 +58,8 @@ export type StreamRecord = { kind: 'section'; section: StreamSection } | { kind:
 
 export interface Stream {
   machine?: string;
+  /** The machine type of the descriptions whose compat entries decoded the device sections. */
+  compatOf?: string;
   /** The configuration record's subsections, in stream order. */
   configuration?: ConfigSubsection[];
   capabilities: string[];
@@ -80,6 +83,12 @@ const PAGE = 4096;
 export interface StreamOptions extends CodecOptions {
   /** Descriptions by wire name (the vmsd name a section's idstr ends with). */
   descriptions: Map<string, BodyModel>;
+  /**
+   * The machine type whose compat entries set device properties (for streams without a
+   * configuration record, which names it); the stream's own name otherwise. Ignored when
+   * `properties` is given.
+   */
+  machine?: string;
   /** Called after each record with the bytes read so far (for progress on large streams). */
   onProgress?: (read: number, total: number) => void;
 }
@@ -125,6 +134,8 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
       else throw new DecodeError(`unknown configuration subsection \`${name}\``, r.pos, name);
     }
   }
+  opts = withMachine(opts, opts.machine ?? out.machine);
+  if (opts.machine && opts.properties) out.compatOf = opts.machine;
   const ignoreShared = out.capabilities.includes('x-ignore-shared');
   const ramIds = new Set<number>();
   const ramState = { block: '' };
@@ -275,6 +286,13 @@ function findVmdesc(bytes: Uint8Array): { devices: VmdescDevice[] } | undefined 
   return undefined;
 }
 
+/** Options with the property values of the named machine type, when the descriptions know it. */
+function withMachine(opts: StreamOptions, name: string | undefined): StreamOptions {
+  if (opts.properties || !name) return opts;
+  const m = findMachine(opts.analysis, name);
+  return m ? { ...opts, machine: name, properties: machineProperties(m) } : { ...opts, machine: undefined };
+}
+
 /** A test QEMU runs on its own state is answered by the section's vmdesc entry unless the caller decides. */
 function sectionOptions(opts: StreamOptions, desc: VmdescDevice | undefined, idstr: string): StreamOptions {
   return opts.opaqueTest || !desc || desc.name !== idstr ? opts : { ...opts, opaqueTest: vmdescOpaqueTest(desc) };
@@ -286,6 +304,7 @@ function sectionOptions(opts: StreamOptions, desc: VmdescDevice | undefined, ids
  * as the model records it. decodeStream then encodeStream gives the same bytes.
  */
 export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
+  opts = withMachine(opts, opts.machine ?? s.compatOf ?? s.machine);
   const w = new Writer();
   const text = latin1Bytes;
   const shortString = (t: string, what: string) => {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { analyzeMigration, AnalyzeMigrationError, analyzeMigrationVmdescProblem } from '../codec/analyze-migration';
 import { DecodeError, EncodeError, hexBytes } from '../codec/bytes';
 import { isCf, readCf, writeCf } from '../codec/cf';
 import { decodeStream, encodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
@@ -10,7 +11,7 @@ import { Analysis } from '../semantic/analyzer';
 import type { Io } from './main';
 
 export interface DecodeOptions {
-  format: 'json' | 'text' | 'annotated';
+  format: 'json' | 'text' | 'annotated' | 'analyze-migration';
   descriptions?: string[];
   machine?: string;
   extractRam?: string;
@@ -61,7 +62,7 @@ function knownMachine(analysis: Analysis, machine: string | undefined, io: Io): 
   return false;
 }
 
-function readStream(file: string, io: Io): Uint8Array | undefined {
+export function readStream(file: string, io: Io): Uint8Array | undefined {
   try {
     const st = fs.statSync(file);
     if (!st.isFile()) throw new Error('not a file');
@@ -74,10 +75,20 @@ function readStream(file: string, io: Io): Uint8Array | undefined {
 }
 
 export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
+  if (opts.format === 'analyze-migration' && opts.descriptions?.length) {
+    io.err('vmsd: --format analyze-migration reads device sections by the stream\'s vmdesc, as QEMU\'s script does; -d is not used with it\n');
+    return 2;
+  }
   const analysis = loadDescriptions(opts.descriptions, io);
   if (!analysis || !knownMachine(analysis, opts.machine, io)) return 2;
   const bytes = readStream(file, io);
   if (!bytes) return 2;
+  // Said before decoding: without a vmdesc every device section would fail on its own.
+  const noVmdesc = opts.format === 'analyze-migration' && !isCf(bytes) ? analyzeMigrationVmdescProblem(bytes) : undefined;
+  if (noVmdesc) {
+    io.err(`vmsd: ${file}: ${noVmdesc}\n`);
+    return 1;
+  }
 
   let stream: Stream;
   try {
@@ -103,7 +114,15 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
     io.err(`vmsd: ${file}: --format annotated shows QEMU's byte layout; this is a self-describing (CBOR) stream: use text or json\n`);
     return 2;
   }
-  if (opts.format === 'json') io.out(toJson(streamJson(stream), '') + '\n');
+  if (opts.format === 'analyze-migration') {
+    try {
+      io.out(analyzeMigration(stream, isCf(bytes) ? undefined : bytes));
+    } catch (e) {
+      if (!(e instanceof AnalyzeMigrationError)) throw e;
+      io.err(`vmsd: ${file}: ${e.message}\n`);
+      return 1;
+    }
+  } else if (opts.format === 'json') io.out(toJson(streamJson(stream), '') + '\n');
   else if (opts.format === 'text') io.out(streamText(stream));
   else io.out(annotatedDump(stream, bytes));
   return 0;
@@ -235,6 +254,8 @@ function streamText(s: Stream): string {
     if (x.value) body(x.value, '  ', lines);
   }
   lines.push(`EOF at ${s.eof}${s.vmdesc ? `; vmdesc with ${s.vmdesc.length} devices` : '; no vmdesc'}`);
+  // QEMU stops reading at EOF, so it would not notice; for us it means a description misread.
+  if (!s.vmdesc && s.trailer.length) lines.push(`warning: ${s.trailer.length} bytes follow EOF and are not a vmdesc: a description may not match this stream`);
   return lines.join('\n') + '\n';
 }
 

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './check';
 import { DecodeOptions, runDecode, runTranscode, TranscodeOptions } from './decode';
 import { runFmt } from './fmt';
+import { ImportVmdescOptions, runImportVmdesc } from './import';
 
 /** Exit codes of every command (architecture.md): 0 ok, 1 findings, 2 usage or I/O error. */
 export const EXIT_OK = 0;
@@ -56,7 +57,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .description('decode a QEMU migration stream; device sections are decoded with the descriptions given, the rest by the stream\'s own vmdesc')
     .argument('<stream>', 'a migration stream file (e.g. from QMP migrate "exec:cat > FILE")')
     .option('-d, --descriptions <paths...>', '.vmsd files or folders to decode device sections with')
-    .addOption(new Option('--format <format>', 'output format: json (exact 64-bit integers), text, annotated (hex dump with field paths)').choices(['json', 'text', 'annotated']).default('text'))
+    .addOption(new Option('--format <format>', 'output format: json (exact 64-bit integers), text, annotated (hex dump with field paths), analyze-migration (what QEMU\'s analyze-migration.py -d state prints)').choices(['json', 'text', 'annotated', 'analyze-migration']).default('text'))
     .option('--machine <type>', 'machine type whose compat properties apply (default: the one the stream names; old streams name none)')
     .option('--extract-ram <dir>', 'also write each RAM block as a sparse image DIR/<block>.img')
     .action((stream: string, opts: DecodeOptions) => {
@@ -73,6 +74,17 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--machine <type>', 'machine type whose compat properties apply (default: the one the stream names)')
     .action((stream: string, opts: TranscodeOptions) => {
       code = runTranscode(stream, opts, io);
+    });
+
+  const imports = program.command('import').description('write .vmsd descriptions from what QEMU records');
+  imports
+    .command('vmdesc')
+    .description('descriptions from a stream\'s vmdesc, checked by decoding the stream with them')
+    .argument('<stream>', 'a migration stream that carries a vmdesc (machine types pc-i440fx-2.3 and newer)')
+    .requiredOption('-o, --output <dir>', 'folder for the .vmsd files (created if missing)')
+    .option('--force', 'replace files of an earlier import')
+    .action((stream: string, opts: ImportVmdescOptions) => {
+      code = runImportVmdesc(stream, opts, io);
     });
 
   try {

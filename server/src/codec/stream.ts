@@ -268,8 +268,8 @@ function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: 
   }
 }
 
-/** QEMU's own locating of the vmdesc: after the last EOF, `0x06 be32 len JSON` to the end. */
-function findVmdesc(bytes: Uint8Array): { devices: VmdescDevice[] } | undefined {
+/** The vmdesc at the end of a stream (`0x06, be32 length, JSON` reaching the last byte), if valid. */
+export function findVmdesc(bytes: Uint8Array): { devices: VmdescDevice[] } | undefined {
   for (let i = Math.max(0, bytes.length - 16 * 1024 * 1024); i < bytes.length; i++) {
     // Search forward for `06 len {` whose length reaches exactly the end of the file.
     if (bytes[i] !== 0x06 || i + 5 >= bytes.length || bytes[i + 5] !== 0x7b) continue;

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DecodeError } from '../../server/src/codec/bytes';
-import { BodyValue, decode, encode } from '../../server/src/codec/vmstate';
+import { BodyValue, decode, encode, FieldValue } from '../../server/src/codec/vmstate';
 import { Analysis } from '../../server/src/semantic/analyzer';
 import { examplesDir } from '../util/paths';
 import { workspaceOf } from '../util/workspace';
@@ -127,5 +127,75 @@ describe('codec: properties on random bytes (fast-check)', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  describe('lists and trees (vmstate-types.c put_qtailq / put_gtree)', () => {
+    const ws = workspaceOf([
+      {
+        uri: 'file:///t/queue.vmsd',
+        text: `vmstate req {
+    version 1
+    id: u32
+}
+
+vmstate mapping {
+    version 1
+    size: u16
+}
+
+vmstate keyd {
+    version 1
+    lo: u8
+    hi: u8
+}
+
+vmstate queue {
+    version 1
+    reqs: list<req>
+    maps: tree<u64, mapping>
+    byKey: tree<keyd, mapping>
+}
+`,
+      },
+    ]).analysis();
+    const q = ws.descriptions.find((d) => d.name === 'queue')!.body;
+    // 2 requests; a direct-key tree of 2 nodes; a description-keyed tree of 1 node.
+    const bytes = hexBytes(
+      '01 00000007  01 00000009  00' +
+        '00000002  01 0000000000001000 0010  01 ffffffffffffffff 0020  00' +
+        '00000001  01 0102 0030  00',
+    );
+
+    it('decode: list markers, node counts, keys and values; encode gives the bytes back', () => {
+      const d = decode(q, bytes, 1, { analysis: ws });
+      assert.equal(d.end, bytes.length);
+      const reqs = d.value.fields.reqs as BodyValue[];
+      assert.deepEqual(reqs.map((r) => r.fields.id), [7n, 9n]);
+      const maps = d.value.fields.maps as BodyValue[];
+      assert.deepEqual(maps.map((n) => [n.fields.key, (n.fields.value as BodyValue).fields.size]), [[0x1000n, 0x10n], [0xffffffffffffffffn, 0x20n]]);
+      const byKey = d.value.fields.byKey as BodyValue[];
+      assert.deepEqual((byKey[0].fields.key as BodyValue).fields, { lo: 1n, hi: 2n });
+      assert.deepEqual(Buffer.from(encode(q, d.value, 1, { analysis: ws })), Buffer.from(bytes));
+    });
+
+    it('a node count that disagrees with the nodes fails as QEMU does; a hostile count is refused before reading', () => {
+      const short = bytes.slice();
+      short[14] = 3; // the direct-key tree claims 3 nodes, carries 2
+      assert.throws(() => decode(q, short, 1, { analysis: ws }), (e: unknown) => e instanceof DecodeError && /expected 3 tree nodes, found 2 .*inconsistent stream/.test(e.message));
+      const huge = bytes.slice();
+      huge.set([0xff, 0xff, 0xff, 0xff], 11);
+      assert.throws(() => decode(q, huge, 1, { analysis: ws }), (e: unknown) => e instanceof DecodeError && /expected at most \d+ tree nodes in the bytes left, found the count 4294967295/.test(e.message) && e.offset === 11);
+      const badMarker = bytes.slice();
+      badMarker[0] = 2;
+      assert.throws(() => decode(q, badMarker, 1, { analysis: ws }), /expected a list marker 0 or 1, found 2/);
+    });
+
+    it('encode refuses values of the wrong shape with the path', () => {
+      const d = decode(q, bytes, 1, { analysis: ws });
+      (d.value.fields.maps as FieldValue[])[1] = 5n;
+      assert.throws(() => encode(q, d.value, 1, { analysis: ws }), (e: unknown) => e instanceof DecodeError && e.path === 'queue.maps[1]' && /expected a tree node \{key, value\}/.test(e.message));
+      (d.value.fields.reqs as FieldValue[])[0] = 1n;
+      assert.throws(() => encode(q, d.value, 1, { analysis: ws }), (e: unknown) => e instanceof DecodeError && e.path === 'queue.reqs[0]');
+    });
   });
 });

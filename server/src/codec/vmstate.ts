@@ -64,7 +64,7 @@ export function encode(body: BodyModel, value: BodyValue, version: number, opts:
 
 // ---- evaluation of conditions and counts against decoded values ----
 
-interface Scope {
+export interface Scope {
   body: BodyModel;
   values: Record<string, FieldValue>;
   version: number;
@@ -87,11 +87,11 @@ function constants(analysis: Analysis): Map<string, bigint | boolean> {
 }
 const constantCache = new WeakMap<Analysis, Map<string, bigint | boolean>>();
 
-function propertyValue(opts: CodecOptions, p: PropertySym): bigint | boolean | string | undefined {
+export function propertyValue(opts: CodecOptions, p: PropertySym): bigint | boolean | string | undefined {
   return opts.properties?.get(p) ?? p.default;
 }
 
-function evaluate(e: A.Expr, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): bigint | boolean {
+export function evaluate(e: A.Expr, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): bigint | boolean {
   const uri = scope.body.owner.uri;
   const fail = (msg: string): never => {
     throw new DecodeError(msg, at.offset, at.path);
@@ -183,7 +183,7 @@ function scalarOf(v: FieldValue, fail: (m: string) => never): bigint | boolean {
   return fail('the field is not a single integer or bool');
 }
 
-function exists(f: FieldModel, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): boolean {
+export function exists(f: FieldModel, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): boolean {
   const c = f.condition;
   if (c?.kind === 'OpaqueCondition') {
     if (!opts.opaqueTest) throw new DecodeError(`field test \`${c.reason?.value ?? ''}\` cannot be decided from the stream; supply it`, at.offset, at.path);
@@ -198,7 +198,7 @@ function exists(f: FieldModel, scope: Scope, opts: CodecOptions, at: { offset: n
 }
 
 /** Elements (bytes for buffers, bits for bitmaps) of a field, from its count. */
-function countOf(f: FieldModel, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): number | undefined {
+export function countOf(f: FieldModel, scope: Scope, opts: CodecOptions, at: { offset: number; path: string }): number | undefined {
   const c = f.type.count;
   if (!c) return undefined;
   switch (c.kind) {
@@ -225,7 +225,7 @@ function checkedCount(v: bigint, at: { offset: number; path: string }): number {
   return Number(v);
 }
 
-function typeName(t: WireType): string {
+export function typeName(t: WireType): string {
   switch (t.kind) {
     case 'scalar':
       return t.name;
@@ -332,8 +332,10 @@ class Decoder {
         return this.r.int(s.size, !!s.signed, path, el.enum.name);
       }
       case 'struct':
+        return this.body(el.description.body, el.version ?? el.description.body.version, path, depth + 1, undefined);
       case 'tmp':
-        return this.body(el.description.body, el.kind === 'struct' && el.version !== undefined ? el.version : el.description.body.version, path, depth + 1, undefined);
+        // QEMU's get_tmp loads with the field's version (0 for VMSTATE_WITH_TMP), as lists do.
+        return this.body(el.description.body, f.since ?? 0, path, depth + 1, undefined);
       case 'list': {
         const items: FieldValue[] = [];
         for (let i = 0; ; i++) {
@@ -345,10 +347,41 @@ class Decoder {
         }
         return items;
       }
+      case 'tree': {
+        // get_gtree: be32 node count, then per node 0x01, key, value; then 0x00.
+        const at = this.r.pos;
+        const count = Number(this.r.int(4, false, path, 'the tree node count'));
+        if (count > this.r.remaining) throw new DecodeError(`expected at most ${this.r.remaining} tree nodes in the bytes left, found the count ${count}`, at, path);
+        const nodes: FieldValue[] = [];
+        for (let i = 0; ; i++) {
+          const marker = this.r.u8(path, 'a tree node marker (1: node, 0: end)');
+          if (marker === 0) break;
+          if (marker !== 1) throw new DecodeError(`expected a tree node marker 0 or 1, found ${marker}`, this.r.pos - 1, path);
+          if (i >= count) throw new DecodeError(`the tree has more nodes than its count ${count} (QEMU fails: "inconsistent stream when loading the tree")`, this.r.pos - 1, path);
+          const npath = `${path}[${i}]`;
+          const key = this.treeKey(el.key, `${npath}.key`, f.since ?? 0, depth);
+          if (el.value.kind !== 'struct') throw new DecodeError('tree values must be descriptions', this.r.pos, npath);
+          const value = this.body(el.value.description.body, f.since ?? 0, `${npath}.value`, depth + 1, undefined);
+          nodes.push({ fields: { key, value }, subsections: {} });
+        }
+        if (nodes.length !== count) throw new DecodeError(`expected ${count} tree nodes, found ${nodes.length} (QEMU fails: "inconsistent stream when loading the tree")`, this.r.pos - 1, path);
+        return nodes;
+      }
       default:
         throw new DecodeError(`${el.kind} fields are not decoded yet`, this.r.pos, path);
     }
   }
+
+  /** A direct key is the integer as 8 bytes (QEMU sends the pointer value); else a description. */
+  private treeKey(key: WireType, path: string, version: number, depth: number): FieldValue {
+    if (key.kind === 'struct') return this.body(key.description.body, version, path, depth + 1, undefined);
+    const signed = key.kind === 'scalar' ? !!SCALARS[key.name].signed : key.kind === 'enum' ? !!SCALARS[key.enum.base].signed : false;
+    return this.r.int(8, signed, path, 'a tree key (8 bytes)');
+  }
+}
+
+function isBody(x: FieldValue | undefined): x is BodyValue {
+  return !!x && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Uint8Array) && typeof x.fields === 'object' && !!x.fields;
 }
 
 /** A field value as annotations show it: scalars in decimal, bytes in hex (32 at most). */
@@ -423,14 +456,40 @@ class Encoder {
       case 'tmp':
         if (!v || typeof v !== 'object' || !('fields' in v)) throw new DecodeError('expected a description value', this.w.length, path);
         return this.body(el.description.body, v, el.kind === 'struct' && el.version !== undefined ? el.version : el.description.body.version, path, depth + 1, undefined);
-      case 'list':
-        if (!Array.isArray(v) || el.element.kind !== 'struct') throw new DecodeError('expected a list of description values', this.w.length, path);
-        for (const x of v) {
+      case 'list': {
+        const elementBody = el.element.kind === 'struct' ? el.element.description.body : undefined;
+        if (!Array.isArray(v) || !elementBody) throw new DecodeError('expected a list of description values', this.w.length, path);
+        v.forEach((x, i) => {
+          if (!isBody(x)) throw new DecodeError('expected a description value', this.w.length, `${path}[${i}]`);
           this.w.u8(1);
-          this.body(el.element.description.body, x as BodyValue, el.element.description.body.version, path, depth + 1, undefined);
-        }
+          this.body(elementBody, x, elementBody.version, `${path}[${i}]`, depth + 1, undefined);
+        });
         this.w.u8(0);
         return;
+      }
+      case 'tree': {
+        if (!Array.isArray(v)) throw new DecodeError('expected a list of tree nodes {key, value}', this.w.length, path);
+        const valueBody = el.value.kind === 'struct' ? el.value.description.body : undefined;
+        if (!valueBody) throw new DecodeError('tree values must be descriptions', this.w.length, path);
+        this.w.int(BigInt(v.length), 4);
+        v.forEach((node, i) => {
+          const npath = `${path}[${i}]`;
+          const key = isBody(node) ? node.fields.key : undefined;
+          const value = isBody(node) ? node.fields.value : undefined;
+          if (key === undefined || !isBody(value)) throw new DecodeError('expected a tree node {key, value}', this.w.length, npath);
+          this.w.u8(1);
+          if (el.key.kind === 'struct') {
+            if (!isBody(key)) throw new DecodeError('expected a description value', this.w.length, `${npath}.key`);
+            this.body(el.key.description.body, key, el.key.description.body.version, `${npath}.key`, depth + 1, undefined);
+          } else {
+            if (typeof key !== 'bigint' && !Number.isSafeInteger(key)) throw new DecodeError('expected an integer', this.w.length, `${npath}.key`);
+            this.w.int(BigInt(key as bigint | number), 8);
+          }
+          this.body(valueBody, value, valueBody.version, `${npath}.value`, depth + 1, undefined);
+        });
+        this.w.u8(0);
+        return;
+      }
       default:
         throw new DecodeError(`${el.kind} fields are not encoded yet`, this.w.length, path);
     }

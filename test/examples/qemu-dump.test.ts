@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { BodyModel } from '../../server/src/semantic/model';
 import { SCALARS } from '../../server/src/semantic/types';
 import { examplesDir, fixtures } from '../util/paths';
@@ -28,7 +29,7 @@ interface DumpField {
   Description?: DumpDesc;
 }
 
-const dump = JSON.parse(fs.readFileSync(path.join(fixtures, 'qemu', 'dump-pc-i440fx-7.2.json'), 'utf8')) as Record<string, { Description?: DumpDesc }>;
+const dump = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(fixtures, 'qemu', 'dump-pc-i440fx-7.2.json.gz'))).toString('utf8')) as Record<string, { Description?: DumpDesc }>;
 
 function loadExamples() {
   const files = fs.readdirSync(examplesDir).filter((f) => f.endsWith('.vmsd'));

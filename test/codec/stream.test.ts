@@ -144,7 +144,32 @@ describe('codec: corrupt streams', () => {
     const timer = s.sections.find((x) => x.idstr === 'timer')!;
     const foot = bytes.slice();
     foot[timer.end] = 0x7f;
-    assert.throws(() => decodeStream(foot, opts), /Missing section footer for timer/);
+    assert.throws(() => decodeStream(foot, opts), /expected the section footer 0x7e, found 0x7f.*\(QEMU: "Missing section footer for timer"\)/);
+  });
+
+  it('name what was expected and what was found, with QEMU\'s words (qemu-wire.md §11)', () => {
+    const s = decodeStream(bytes, opts);
+    const at = (idstr: string) => s.sections.find((x) => x.idstr === idstr)!;
+    // globalstate's header version 1 → 2 (the version is the 4 bytes before the data).
+    const gs = bytes.slice();
+    gs[at('globalstate').start - 1] = 2;
+    assert.throws(
+      () => decodeStream(gs, opts),
+      (e: unknown) => e instanceof DecodeError && e.path === 'globalstate' && /expected a version up to 1 for `globalstate` .*, found 2 \(QEMU: "savevm: unsupported version 2 for 'globalstate' v1"\)/.test(e.message),
+    );
+    // timer's footer section id 0 → 0x63.
+    const id = bytes.slice();
+    id[at('timer').end + 4] = 0x63;
+    assert.throws(() => decodeStream(id, opts), /expected section id 0 in the footer, found 99 \(QEMU: "Mismatched section id in footer for timer - read 0x63 expected 0x0"\)/);
+    // A record type byte 0x09 before EOF.
+    const rec = new Uint8Array([...bytes.subarray(0, s.eof), 0x09, ...bytes.subarray(s.eof)]);
+    assert.throws(
+      () => decodeStream(rec, opts),
+      (e: unknown) => e instanceof DecodeError && e.offset === s.eof && /expected a record type .*, found 0x09 \(QEMU: "Unknown savevm section type 9"\)/.test(e.message),
+    );
+    const v4 = bytes.slice();
+    v4[7] = 4;
+    assert.throws(() => decodeStream(v4, opts), /expected stream version 3, found 4 \(QEMU: "Unsupported migration stream version"\)/);
   });
 
   it('mutated streams (flip, truncate, splice) give a located DecodeError or decode, never anything else (150 cases)', () => {

@@ -105,10 +105,11 @@ export function sectionDescriptions(analysis: Analysis): Map<string, BodyModel> 
 
 export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
   const r = new Reader(bytes);
-  if (Number(r.int(4, false, '', 'the magic')) !== 0x5145564d) throw new DecodeError('Not a migration stream (bad magic)', 0, '');
+  const magic = Number(r.int(4, false, '', 'the magic'));
+  if (magic !== 0x5145564d) throw new DecodeError(`expected the magic "QEVM" (51 45 56 4d), found ${hex(magic, 8)} (QEMU: "Not a migration stream")`, 0, '');
   const v = Number(r.int(4, false, '', 'the stream version'));
-  if (v === 2) throw new DecodeError('SaveVM v2 format is obsolete and don\'t work anymore', 4, '');
-  if (v !== 3) throw new DecodeError('Unsupported migration stream version', 4, '');
+  if (v === 2) throw new DecodeError('expected stream version 3, found 2 (QEMU: "SaveVM v2 format is obsolete and don\'t work anymore")', 4, '');
+  if (v !== 3) throw new DecodeError(`expected stream version 3, found ${v} (QEMU: "Unsupported migration stream version")`, 4, '');
   const vmdesc = findVmdesc(bytes);
   const out: Stream = { capabilities: [], footers: false, sections: [], records: [], vmdesc: vmdesc?.devices, eof: -1, trailer: new Uint8Array() };
   let footers = false;
@@ -163,6 +164,7 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
         const body = opts.descriptions.get(vmsdName);
         const desc = vmdesc?.devices[deviceIndex];
         if (body) {
+          if (version > body.version) throw new DecodeError(`expected a version up to ${body.version} for \`${idstr}\` (the description's), found ${version} (QEMU: "savevm: unsupported version ${version} for '${idstr}' v${body.version}")`, r.pos - 4, idstr);
           const d = decode(body, bytes, version, sectionOptions(opts, desc, idstr), r.pos, idstr);
           // Without footers nothing else would notice a description that reads too much or
           // too little; the vmdesc knows how many bytes QEMU wrote.
@@ -213,16 +215,21 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
       out.records.push({ kind: 'command', command, data: r.take(len, 'command', 'the command data') });
       continue;
     }
-    throw new DecodeError(`Unknown savevm section type ${type}`, at, '');
+    throw new DecodeError(`expected a record type (0x00 EOF, 0x01–0x04 section, 0x08 command), found ${hex(type, 2)} (QEMU: "Unknown savevm section type ${type}")`, at, '');
   }
   return out;
 }
 
 function footer(r: Reader, id: number, idstr: string): void {
   const at = r.pos;
-  if (r.u8(idstr, 'the section footer 0x7e') !== 0x7e) throw new DecodeError(`Missing section footer for ${idstr}`, at, idstr);
+  const b = r.u8(idstr, 'the section footer 0x7e');
+  if (b !== 0x7e) throw new DecodeError(`expected the section footer 0x7e, found ${hex(b, 2)}: the section's data ends elsewhere (QEMU: "Missing section footer for ${idstr}")`, at, idstr);
   const got = Number(r.int(4, false, idstr, 'the footer section id'));
-  if (got !== id) throw new DecodeError(`Mismatched section id in footer for ${idstr} - read 0x${got.toString(16)} expected 0x${id.toString(16)}`, at, idstr);
+  if (got !== id) throw new DecodeError(`expected section id ${id} in the footer, found ${got} (QEMU: "Mismatched section id in footer for ${idstr} - read 0x${got.toString(16)} expected 0x${id.toString(16)}")`, at, idstr);
+}
+
+function hex(v: number, digits: number): string {
+  return `0x${v.toString(16).padStart(digits, '0')}`;
 }
 
 /** RAM records up to EOS: the block list on START, then ZERO/PAGE records. */

@@ -19,6 +19,20 @@ export interface BodyValue {
   subsections: Record<string, BodyValue>;
 }
 
+/**
+ * A field or subsection by name, own properties only: field names are the description's
+ * (or the stream's vmdesc's), and `constructor` or `toString` are names like any other.
+ */
+export function ownValue<T>(o: Record<string, T>, name: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(o, name) ? o[name] : undefined;
+}
+
+/** Sets a field or subsection by name; `__proto__` too is a plain key here. */
+export function setValue<T>(o: Record<string, T>, name: string, v: T): void {
+  if (name === '__proto__') Object.defineProperty(o, name, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[name] = v;
+}
+
 export interface Annotation {
   start: number;
   end: number;
@@ -123,7 +137,7 @@ export function evaluate(e: A.Expr, scope: Scope, opts: CodecOptions, at: { offs
       for (let s: Scope | undefined = scope; s && v === undefined; s = s.parent) if (Object.prototype.hasOwnProperty.call(s.values, e.path[0].text)) v = s.values[e.path[0].text];
       for (const n of e.path.slice(1)) {
         if (!v || typeof v !== 'object' || !('fields' in v)) return fail(`\`${n.text}\` is not readable here`);
-        v = v.fields[n.text];
+        v = ownValue(v.fields, n.text);
       }
       return v === undefined ? fail('no value') : scalarOf(v, fail);
     }
@@ -209,6 +223,8 @@ export function countOf(f: FieldModel, scope: Scope, opts: CodecOptions, at: { o
     case 'field': {
       let v: FieldValue | undefined;
       for (let s: Scope | undefined = scope; s && v === undefined; s = s.parent) if (c.field.name && Object.prototype.hasOwnProperty.call(s.values, c.field.name)) v = s.values[c.field.name];
+      // Not sent at this version: the receiver counts with what pre_load set, the field's `default` (language.md §3.5).
+      if (v === undefined && typeof c.field.default === 'bigint') v = c.field.default;
       if (typeof v !== 'bigint') throw new DecodeError(`count field \`${c.field.name}\` has no value here`, at.offset, at.path);
       return checkedCount(v * BigInt(c.factor), at);
     }
@@ -253,8 +269,8 @@ class Decoder {
   body(body: BodyModel, version: number, path: string, depth: number, parent: Scope | undefined): BodyValue {
     if (depth > MAX_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_DEPTH}`, this.r.pos, path);
     // QEMU's checks, in its words (vmstate_load_state).
-    if (version > body.version) throw new DecodeError(`${body.wireName}: incoming version_id ${version} is too new for local version_id ${body.version}`, this.r.pos, path);
-    if (version < body.minimumVersion) throw new DecodeError(`${body.wireName}: incoming version_id ${version} is too old for local minimum version_id  ${body.minimumVersion}`, this.r.pos, path);
+    if (version > body.version) throw new DecodeError(`expected a version up to ${body.version}, found ${version} (QEMU: "${body.wireName}: incoming version_id ${version} is too new for local version_id ${body.version}")`, this.r.pos, path);
+    if (version < body.minimumVersion) throw new DecodeError(`expected a version of at least ${body.minimumVersion}, found ${version} (QEMU: "${body.wireName}: incoming version_id ${version} is too old for local minimum version_id  ${body.minimumVersion}")`, this.r.pos, path);
     const value: BodyValue = { fields: {}, subsections: {} };
     const scope: Scope = { body, values: value.fields, version, parent };
     let unusedIndex = 0;
@@ -265,7 +281,7 @@ class Decoder {
       if (!exists(f, scope, this.opts, at)) continue;
       const start = this.r.pos;
       const v = this.field(f, scope, fpath, depth);
-      value.fields[name] = v;
+      setValue(value.fields, name, v);
       this.notes.push({ start, end: this.r.pos, path: fpath, kind: f.name === undefined ? 'unused' : 'field', type: typeName(f.type.element), value: showValue(v) });
     }
     // Subsections: while the next byte is 0x05 and the name is this description's.
@@ -285,10 +301,10 @@ class Decoder {
       }
       this.r.pos += len;
       const sub = body.subsections.find((s) => s.body.wireName === name);
-      if (!sub) throw new DecodeError(`unknown subsection \`${name}\` (QEMU fails: "No such file or directory")`, save, path);
+      if (!sub) throw new DecodeError(`expected one of the subsections of \`${body.wireName}\` (${body.subsections.map((s) => s.body.wireName).join(', ') || 'it has none'}), found \`${name}\` (QEMU: "load of migration failed: No such file or directory")`, save, path);
       const subVersion = Number(this.r.int(4, false, path, 'the subsection version')) & 0xff; // QEMU keeps it in a u8
       this.notes.push({ start: save, end: this.r.pos, path: name, kind: 'subsection', type: 'subsection', value: `version ${subVersion}` });
-      value.subsections[sub.name] = this.body(sub.body, subVersion, name, depth + 1, scope);
+      setValue(value.subsections, sub.name, this.body(sub.body, subVersion, name, depth + 1, scope));
     }
     return value;
   }
@@ -409,12 +425,12 @@ class Encoder {
       const fpath = `${path}.${name}`;
       const at = { offset: this.w.length, path: fpath };
       if (!exists(f, scope, this.opts, at)) continue;
-      const v = value.fields[name];
+      const v = ownValue(value.fields, name);
       if (v === undefined) throw new DecodeError('the value has no such field', this.w.length, fpath);
       this.field(f, v, scope, fpath, depth);
     }
     for (const s of body.subsections) {
-      const sv = value.subsections[s.name];
+      const sv = ownValue(value.subsections, s.name);
       if (!sv) continue;
       const name = new TextEncoder().encode(s.body.wireName);
       this.w.u8(0x05);

@@ -147,6 +147,15 @@ describe('codec: corrupt streams', () => {
     assert.throws(() => decodeStream(foot, opts), /expected the section footer 0x7e, found 0x7f.*\(QEMU: "Missing section footer for timer"\)/);
   });
 
+  it('shallow: the same sections and page counts without keeping a page, and no writing back', () => {
+    const full = decodeStream(bytes, opts);
+    const shallow = decodeStream(bytes, { ...opts, shallow: true });
+    assert.deepEqual(shallow.sections.map((x) => [x.idstr, x.start, x.end, x.ram]), full.sections.map((x) => [x.idstr, x.start, x.end, x.ram]));
+    const records = shallow.sections.flatMap((x) => x.ramRecords ?? []);
+    assert.ok(records.length > 0 && records.every((r) => r.blocks), 'only the block lists are kept');
+    assert.throws(() => encodeStream(shallow, opts), /decoded shallow/);
+  });
+
   it('name what was expected and what was found, with QEMU\'s words (qemu-wire.md §11)', () => {
     const s = decodeStream(bytes, opts);
     const at = (idstr: string) => s.sections.find((x) => x.idstr === idstr)!;

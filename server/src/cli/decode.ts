@@ -93,7 +93,9 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
   let stream: Stream;
   try {
     // A self-describing stream needs no description: its items name their fields.
-    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine, onProgress: progress(io, bytes.length) });
+    // analyze-migration reads the section bytes itself: only the layout is needed.
+    const shallow = opts.format === 'analyze-migration' && opts.extractRam === undefined;
+    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine, shallow, onProgress: progress(io, bytes.length) });
     clearProgress(io, bytes.length);
   } catch (e) {
     clearProgress(io, bytes.length);

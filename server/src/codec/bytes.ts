@@ -14,7 +14,7 @@ export class DecodeError extends Error {
 }
 
 export class Reader {
-  private readonly view: DataView;
+  readonly view: DataView;
   pos: number;
 
   constructor(
@@ -66,6 +66,11 @@ export class Reader {
     const out = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
+  }
+
+  skip(n: number, path: string, what: string): void {
+    this.need(n, what, path);
+    this.pos += n;
   }
 
   take(n: number, path: string, what: string): Uint8Array {

@@ -1,5 +1,5 @@
 import { decodeMultiple, Encoder, setSizeLimits } from 'cbor-x';
-import { DecodeError } from './bytes';
+import { DecodeError, EncodeError } from './bytes';
 import { ConfigSubsection, RamRecord, Stream, StreamRecord, StreamSection } from './stream';
 import { validVmdesc } from './vmdesc';
 import { BodyValue, FieldValue } from './vmstate';
@@ -23,6 +23,7 @@ export function isCf(bytes: Uint8Array): boolean {
 }
 
 export function writeCf(s: Stream): Uint8Array {
+  if (s.shallow) throw new EncodeError('the stream was decoded shallow (without its RAM pages) and cannot be written');
   const items: unknown[] = [];
   items.push({
     format: CF_FORMAT,
@@ -43,6 +44,14 @@ export function writeCf(s: Stream): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/**
+ * One section item exactly as writeCf writes it in a stream (the CBOR map, without the
+ * file magic): previews show what a self-describing stream would carry for a section.
+ */
+export function writeCfSection(s: StreamSection): Uint8Array {
+  return new Uint8Array(encoder.encode(sectionItem(s)) as Uint8Array); // a copy: cbor-x reuses its buffer
 }
 
 function configItem(c: ConfigSubsection): Record<string, unknown> {

@@ -73,6 +73,8 @@ export interface Stream {
   eof: number;
   /** The bytes after EOF: normally `0x06, be32 length, the vmdesc JSON`. */
   trailer: Uint8Array;
+  /** Decoded with `shallow`: the RAM pages are missing. */
+  shallow?: boolean;
 }
 
 export type { VmdescDevice } from './vmdesc';
@@ -89,6 +91,12 @@ export interface StreamOptions extends CodecOptions {
    * `properties` is given.
    */
   machine?: string;
+  /**
+   * Keep no RAM pages: their records are checked and counted but not kept (block lists
+   * are). For callers that need the layout and device state only; encodeStream and
+   * writeCf refuse such a model.
+   */
+  shallow?: boolean;
   /** Called after each record with the bytes read so far (for progress on large streams). */
   onProgress?: (read: number, total: number) => void;
 }
@@ -112,6 +120,7 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
   if (v !== 3) throw new DecodeError(`expected stream version 3, found ${v} (QEMU: "Unsupported migration stream version")`, 4, '');
   const vmdesc = findVmdesc(bytes);
   const out: Stream = { capabilities: [], footers: false, sections: [], records: [], vmdesc: vmdesc?.devices, eof: -1, trailer: new Uint8Array() };
+  if (opts.shallow) out.shallow = true;
   let footers = false;
   if (r.peek() === 0x07) {
     footers = out.footers = true; // the configuration record and section footers come together (machine types ≥ 2.4)
@@ -158,7 +167,7 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
       const s: StreamSection = { type: type === 0x01 ? 'start' : 'full', id, idstr, instance, version, start: r.pos, end: r.pos };
       if (idstr === 'ram') {
         ramIds.add(id);
-        walkRam(r, ignoreShared, ramState, s);
+        walkRam(r, ignoreShared, ramState, s, !opts.shallow);
       } else {
         const vmsdName = idstr.slice(idstr.lastIndexOf('/') + 1);
         const body = opts.descriptions.get(vmsdName);
@@ -202,7 +211,7 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
       const id = Number(r.int(4, false, '', 'the section id'));
       const s: StreamSection = { type: type === 0x02 ? 'part' : 'end', id, start: r.pos, end: r.pos };
       if (!ramIds.has(id)) throw new DecodeError(`section ${id} continues no started section`, at, '');
-      walkRam(r, ignoreShared, ramState, s);
+      walkRam(r, ignoreShared, ramState, s, !opts.shallow);
       s.end = r.pos;
       if (footers) footer(r, id, 'ram');
       out.sections.push(s);
@@ -232,20 +241,24 @@ function hex(v: number, digits: number): string {
   return `0x${v.toString(16).padStart(digits, '0')}`;
 }
 
-/** RAM records up to EOS: the block list on START, then ZERO/PAGE records. */
-function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: StreamSection): void {
+/** RAM records up to EOS: the block list on START, then ZERO/PAGE records (kept unless `keepPages` is false). */
+function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: StreamSection, keepPages: boolean): void {
   const count = (s.ram = { zero: 0, pages: 0 });
   const records: RamRecord[] = (s.ramRecords = []);
   for (;;) {
     const at = r.pos;
-    const w = r.int(8, false, 'ram', 'a RAM record');
-    const flags = Number(w & BigInt(PAGE - 1));
-    const rec: RamRecord = { addr: w & ~BigInt(PAGE - 1), flags };
+    // Two 32-bit halves rather than a byte-wise bigint: zero pages are many, one record each.
+    r.need(8, 'a RAM record', 'ram');
+    const hi = r.view.getUint32(r.pos);
+    const lo = r.view.getUint32(r.pos + 4);
+    r.pos += 8;
+    const flags = lo & (PAGE - 1);
+    const rec: RamRecord = { addr: (BigInt(hi) << 32n) | BigInt(lo - flags), flags };
     if (flags & 0x10) {
-      if (flags !== 0x10 || rec.addr !== 0n) throw new DecodeError(`RAM end-of-section record with other bits set (0x${w.toString(16)})`, at, 'ram');
+      if (flags !== 0x10 || rec.addr !== 0n) throw new DecodeError(`RAM end-of-section record with other bits set (0x${(rec.addr | BigInt(flags)).toString(16)})`, at, 'ram');
       return;
     }
-    records.push(rec);
+    if (keepPages || flags & 0x04) records.push(rec);
     if (flags & 0x04) {
       // MEM_SIZE: the block list, until the lengths add up to the total.
       if (flags !== 0x04) throw new DecodeError(`RAM record flags 0x${flags.toString(16)} are not supported here`, at, 'ram');
@@ -269,7 +282,8 @@ function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: 
       rec.fill = r.u8('ram', 'the fill byte');
       count.zero++;
     } else if (flags & 0x08) {
-      rec.data = r.pageView(PAGE, 'ram', 'a page');
+      if (keepPages) rec.data = r.pageView(PAGE, 'ram', 'a page');
+      else r.skip(PAGE, 'ram', 'a page');
       count.pages++;
     } else throw new DecodeError(`RAM record flags 0x${flags.toString(16)} are not supported here`, at, 'ram');
   }
@@ -311,6 +325,7 @@ function sectionOptions(opts: StreamOptions, desc: VmdescDevice | undefined, ids
  * as the model records it. decodeStream then encodeStream gives the same bytes.
  */
 export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
+  if (s.shallow) throw new EncodeError('the stream was decoded shallow (without its RAM pages) and cannot be written back');
   opts = withMachine(opts, opts.machine ?? s.compatOf ?? s.machine);
   const w = new Writer();
   const text = latin1Bytes;

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './check';
 import { DecodeOptions, runDecode, runTranscode, TranscodeOptions } from './decode';
+import { EncodeOptions, runEncode } from './encode';
 import { runFmt } from './fmt';
 import { ImportVmdescOptions, runImportVmdesc } from './import';
 
@@ -14,12 +15,18 @@ export interface Io {
   err(s: string): void;
   /** stderr is a terminal: progress lines may be drawn there. */
   errIsTty?: boolean;
+  /** Binary output on stdout (`vmsd encode`); without it bytes are shown as a hex dump. */
+  outBytes?(b: Uint8Array): void;
+  /** stdout is a terminal: bytes are shown as a hex dump rather than written raw. */
+  outIsTty?: boolean;
 }
 
 const stdio: Io = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   errIsTty: process.stderr.isTTY === true,
+  outBytes: (b) => process.stdout.write(b),
+  outIsTty: process.stdout.isTTY === true,
 };
 
 /** Run the `vmsd` command line; resolves to the exit code (never calls process.exit). */
@@ -28,6 +35,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const program = new Command('vmsd')
     .description('Device state descriptions for QEMU live migration: check, format, encode, decode')
     .version(readVersion(), '-V, --version')
+    // Program options only before the command: `vmsd encode --version 2` is encode's own.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run `vmsd help` for the list of commands)');
@@ -74,6 +83,23 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--machine <type>', 'machine type whose compat properties apply (default: the one the stream names)')
     .action((stream: string, opts: TranscodeOptions) => {
       code = runTranscode(stream, opts, io);
+    });
+
+  program
+    .command('encode')
+    .description('write one description\'s state as QEMU 7.2 sends it (the section body: fields and subsections, no section header) or as a CBOR section item, from a JSON value or the defaults')
+    .requiredOption('-d, --descriptions <paths...>', '.vmsd files or folders')
+    .requiredOption('--description <name>', 'the description (vmstate) to encode')
+    .option('--version <n>', 'the version to write (default: the value\'s section version, else the description\'s version)')
+    .option('--machine <type>', 'machine type whose compat properties apply (default: the newest machine type of the descriptions)')
+    .option('--value <file>', 'the value as JSON: a section\'s "value" from `vmsd decode --format json`, a whole section, or the whole output')
+    .option('--defaults', 'encode the default value (zeros, declared defaults, subsections chosen by `needed`)')
+    .addOption(new Option('--format <format>', 'qemu: the wire bytes; cbor: the self-describing section item').choices(['qemu', 'cbor']).default('qemu'))
+    .option('-o, --output <file>', 'write the bytes to FILE (replaced whole)')
+    .option('--hex', 'print a hex dump (the default when stdout is a terminal)')
+    .option('--opaque <answers...>', 'decide tests the description cannot compute: NAME=true|false (a field or subsection name or path)')
+    .action((opts: EncodeOptions) => {
+      code = runEncode(opts, io);
     });
 
   const imports = program.command('import').description('write .vmsd descriptions from what QEMU records');

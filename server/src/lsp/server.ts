@@ -19,6 +19,7 @@ import {
   MarkupKind,
   ResponseError,
   ErrorCodes,
+  LSPErrorCodes,
   SymbolKind,
   TextDocumentSyncKind,
   TextDocuments,
@@ -40,6 +41,7 @@ import { inlayHints } from '../ide/inlay-hints';
 import { prepareRename, rename, RenameError } from '../ide/rename';
 import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from '../ide/semantic-tokens';
 import { Workspace } from '../semantic/workspace';
+import { DecodeStreamParams, PreviewParams, previewRequest, RequestError, StreamRequests } from './preview';
 import { Range } from '../syntax/ast';
 import { LineIndex } from '../util/lines';
 
@@ -68,6 +70,8 @@ export function startServer(connection: Connection, host: ServerHost): void {
   const workspace = new Workspace();
   let pullDiagnostics = false;
   let watchedFiles = false;
+  /** Workspace folder URIs (relative stream paths resolve against the first). */
+  let folders: string[] = [];
   /** What was last published per URI, to skip identical re-publishes. */
   const published = new Map<string, string>();
 
@@ -160,7 +164,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
     const caps = params.capabilities;
     pullDiagnostics = !!caps.textDocument?.diagnostic;
     watchedFiles = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
-    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     for (const folder of folders) indexFolder(folder);
     const result: InitializeResult = {
       capabilities: {
@@ -183,6 +187,8 @@ export function startServer(connection: Connection, host: ServerHost): void {
         inlayHintProvider: true,
         renameProvider: { prepareProvider: true },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+        // Custom requests (docs/lsp-extensions.md).
+        experimental: { vmsdPreview: true, vmsdDecodeStream: true },
       },
       serverInfo: { name: 'vmsd-language-server', version: '0.1.0' },
     };
@@ -203,6 +209,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
       void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.vmsd' }] });
     }
     connection.workspace.onDidChangeWorkspaceFolders((e) => {
+      folders = [...folders.filter((u) => !e.removed.some((r) => r.uri === u)), ...e.added.map((f) => f.uri)];
       for (const f of e.added) indexFolder(f.uri);
       for (const f of e.removed) for (const uri of workspace.uris()) if (uri.startsWith(f.uri) && !documents.get(uri)) workspace.delete(uri);
       schedulePublish();
@@ -513,6 +520,37 @@ export function startServer(connection: Connection, host: ServerHost): void {
       return null;
     }
   });
+
+  // Custom requests: bad params are InvalidParams errors with the reason; the rest is guarded.
+  const custom = <P, R>(name: string, fn: (params: P) => R) => {
+    return (params: P, token: CancellationToken): R | ResponseError => {
+      if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+      try {
+        if (faultInjected === name) throw new Error(`fault injected into ${name} (VMSD_TEST_FAULT)`);
+        return fn(params);
+      } catch (e) {
+        if (e instanceof RequestError) return new ResponseError(ErrorCodes.InvalidParams, e.message);
+        connection.console.error(`vmsd: ${name} failed: ${(e as Error).stack ?? String(e)}`);
+        return new ResponseError(ErrorCodes.InternalError, `${name} failed: ${(e as Error).message}`);
+      }
+    };
+  };
+  const streams = new StreamRequests();
+
+  connection.onRequest(
+    'vmsd/preview',
+    custom('preview', (p: PreviewParams) => {
+      if (!p || typeof p.uri !== 'string') throw new RequestError('`uri` is required');
+      return previewRequest(workspace.analysisFor(p.uri), p.position ? toOffset(p.uri, p.position) : undefined, p);
+    }),
+  );
+  connection.onRequest(
+    'vmsd/decodeStream',
+    custom('decodeStream', (p: DecodeStreamParams) => {
+      if (!p || typeof p !== 'object') throw new RequestError('params are required');
+      return streams.decodeStream(workspace.analysis(), folders, p);
+    }),
+  );
 
   documents.listen(connection);
   connection.listen();

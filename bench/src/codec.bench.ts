@@ -50,18 +50,24 @@ function ramHeavy(): Uint8Array {
   return encodeStream(s, withExamples);
 }
 
-const rows: string[][] = [['stream', 'MB', 'decode MB/s', 'encode MB/s', 'QEMU → CBOR MB/s', 'CBOR → QEMU MB/s', 'CBOR MB']];
-for (const [name, bytes] of [['pc-7.2-devices.mig (real, 17 described devices)', new Uint8Array(fs.readFileSync(path.join(fixtures, 'pc-7.2-devices.mig')))], ['RAM-heavy (64 MiB of data pages)', ramHeavy()]] as const) {
+const valuesOnly: StreamOptions = { ...withExamples, annotate: false };
+const rows: string[][] = [['stream', 'MB', 'decode MB/s', '+ annotations MB/s', 'layout only MB/s', 'encode MB/s', 'QEMU → CBOR MB/s', 'CBOR → QEMU MB/s', 'CBOR MB']];
+for (const [name, bytes] of [['pc-7.2-devices.mig (real; 16 sections by the examples)', new Uint8Array(fs.readFileSync(path.join(fixtures, 'pc-7.2-devices.mig')))], ['RAM-heavy (64 MiB of data pages)', ramHeavy()]] as const) {
   const mb = bytes.length / 1e6;
   const s = decodeStream(bytes, withExamples);
   const cbor = writeCf(s);
   const again = encodeStream(readCf(cbor), withExamples);
   if (Buffer.compare(Buffer.from(again), Buffer.from(bytes)) !== 0) throw new Error(`${name}: the CBOR round trip changed the stream`);
-  const dec = time(() => decodeStream(bytes, withExamples));
+  // Values only, as `decode --format text|json` and `transcode` decode; annotations as
+  // previews and `--format annotated` do; layout only (RAM pages walked, not kept).
+  const dec = time(() => decodeStream(bytes, valuesOnly));
+  const annotated = time(() => decodeStream(bytes, withExamples));
+  const layout = time(() => decodeStream(bytes, { ...valuesOnly, shallow: true }));
   const enc = time(() => encodeStream(s, withExamples));
-  const toCbor = time(() => writeCf(decodeStream(bytes, withExamples)));
+  const toCbor = time(() => writeCf(decodeStream(bytes, valuesOnly)));
   const toQemu = time(() => encodeStream(readCf(cbor), withExamples));
-  rows.push([name, mb.toFixed(1), (mb / (dec / 1000)).toFixed(0), (mb / (enc / 1000)).toFixed(0), (mb / (toCbor / 1000)).toFixed(0), (mb / (toQemu / 1000)).toFixed(0), (cbor.length / 1e6).toFixed(1)]);
+  const rate = (ms: number) => (mb / (ms / 1000)).toFixed(0);
+  rows.push([name, mb.toFixed(1), rate(dec), rate(annotated), rate(layout), rate(enc), rate(toCbor), rate(toQemu), (cbor.length / 1e6).toFixed(1)]);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();

@@ -139,15 +139,38 @@ describe('cli: vmsd fmt', () => {
 describe('cli: vmsd decode', () => {
   const qemu = path.join(fixtures, 'qemu');
 
-  for (const file of ['pc-7.2.mig', 'pc-7.2-devices.mig']) {
+  // Every fixture stream: the old machine types with theirs named (pc-2.3 has no
+  // configuration record), pc-2.2 (no vmdesc) with the descriptions imported from pc-2.3.
+  const goldens: Array<[string, string[]]> = [
+    ['pc-7.2.mig', []],
+    ['pc-7.2-devices.mig', []],
+    ['q35-7.2.mig', []],
+    ['pc-7.2-caps.mig', []],
+    ['pc-2.3.mig', ['--machine', 'pc-i440fx-2.3']],
+  ];
+  for (const [file, extra] of goldens) {
     it(`${file}: the text decode with the examples matches its golden file`, async () => {
-      const r = await run(['decode', path.join(qemu, file), '-d', examplesDir]);
+      const r = await run(['decode', path.join(qemu, file), '-d', examplesDir, ...extra]);
       assert.equal(r.code, 0, r.err);
       const golden = path.join(qemu, file.replace(/\.mig$/, '.decode.txt'));
       if (updateGolden) fs.writeFileSync(golden, r.out);
       assert.equal(r.out, fs.readFileSync(golden, 'utf8'), `golden ${golden} differs (UPDATE_GOLDEN=1 to regenerate)`);
     });
   }
+
+  it('pc-2.2.mig: the text decode with the descriptions imported from pc-2.3.mig matches its golden file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-imp22-'));
+    try {
+      assert.equal((await run(['import', 'vmdesc', path.join(qemu, 'pc-2.3.mig'), '-o', dir])).code, 0);
+      const r = await run(['decode', path.join(qemu, 'pc-2.2.mig'), '-d', dir]);
+      assert.equal(r.code, 0, r.err);
+      const golden = path.join(qemu, 'pc-2.2.decode.txt');
+      if (updateGolden) fs.writeFileSync(golden, r.out);
+      assert.equal(r.out, fs.readFileSync(golden, 'utf8'), `golden ${golden} differs (UPDATE_GOLDEN=1 to regenerate)`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('--format json keeps 64-bit integers exact and byte strings in hex', async () => {
     const r = await run(['decode', path.join(qemu, 'pc-7.2-devices.mig'), '-d', examplesDir, '--format', 'json']);

@@ -4,6 +4,7 @@ import { analyzeMigration, AnalyzeMigrationError, analyzeMigrationVmdescProblem 
 import { DecodeError, EncodeError, hexBytes } from '../codec/bytes';
 import { isCf, readCf, writeCf } from '../codec/cf';
 import { decodeStream, encodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
+import { conformStream } from '../codec/keyed';
 import { findMachine } from '../codec/machine';
 import { Annotation, BodyValue, FieldValue } from '../codec/vmstate';
 import { loadWorkspace } from '../host/files';
@@ -95,11 +96,13 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
     // A self-describing stream needs no description: its items name their fields.
     // analyze-migration reads the section bytes itself: only the layout is needed.
     const shallow = opts.format === 'analyze-migration' && opts.extractRam === undefined;
-    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine, shallow, onProgress: progress(io, bytes.length) });
+    // Annotations (a byte range for every field and element) only for the annotated dump.
+    const annotate = opts.format === 'annotated';
+    stream = isCf(bytes) ? readCfWith(bytes, analysis, opts, io) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine, shallow, annotate, onProgress: progress(io, bytes.length) });
     clearProgress(io, bytes.length);
   } catch (e) {
     clearProgress(io, bytes.length);
-    if (!(e instanceof DecodeError)) throw e;
+    if (!(e instanceof DecodeError) && !(e instanceof EncodeError)) throw e;
     // The stream is rejected: say where and why (QEMU's wording where it has one).
     io.err(`vmsd: ${file}: ${e.message}\n`);
     return 1;
@@ -180,6 +183,20 @@ export interface TranscodeOptions {
   machine?: string;
 }
 
+/**
+ * A self-describing stream, read with the descriptions given (-d) when there are any:
+ * each section is conformed to its description (unknown fields skipped, absent ones
+ * defaulted), and each such step is said on stderr.
+ */
+function readCfWith(bytes: Uint8Array, analysis: Analysis, opts: { descriptions?: string[]; machine?: string }, io: Io): Stream {
+  const s = readCf(bytes);
+  if (!opts.descriptions?.length) return s;
+  const c = conformStream(s, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine });
+  for (const n of c.notes) io.err(`vmsd: note: ${n.section}: ${n.message}\n`);
+  if (c.changed && s.vmdesc) io.err('vmsd: note: the descriptions read the stream differently from how it was written; a QEMU stream written from it gets a vmdesc written anew\n');
+  return c.stream;
+}
+
 /** QEMU stream ⇄ self-describing stream; the output is written whole or not at all. */
 export function runTranscode(file: string, opts: TranscodeOptions, io: Io): number {
   const analysis = loadDescriptions(opts.descriptions, io);
@@ -190,10 +207,10 @@ export function runTranscode(file: string, opts: TranscodeOptions, io: Io): numb
     io.err(`vmsd: refusing to overwrite the input ${file}\n`);
     return 2;
   }
-  const sopts = { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine };
+  const sopts = { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine, annotate: false };
   let out: Uint8Array;
   try {
-    const stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { ...sopts, onProgress: progress(io, bytes.length) });
+    const stream = isCf(bytes) ? readCfWith(bytes, analysis, opts, io) : decodeStream(bytes, { ...sopts, onProgress: progress(io, bytes.length) });
     clearProgress(io, bytes.length);
     out = opts.to === 'cbor' ? writeCf(stream) : encodeStream(stream, sopts);
   } catch (e) {

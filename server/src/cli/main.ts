@@ -1,9 +1,21 @@
 import { Command, CommanderError, Option } from 'commander';
-import { runCheck } from './check';
-import { DecodeOptions, runDecode, runTranscode, TranscodeOptions } from './decode';
-import { EncodeOptions, runEncode } from './encode';
-import { runFmt } from './fmt';
-import { ImportVmdescOptions, runImportVmdesc } from './import';
+import type { DecodeOptions, TranscodeOptions } from './decode';
+import type { EncodeOptions } from './encode';
+import type { ImportVmdescOptions } from './import';
+
+/**
+ * Each command's module is loaded when the command runs: a short `vmsd decode` spends
+ * most of its time starting up, and need not load the checker, formatter or importer.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  check: () => require('./check') as typeof import('./check'),
+  fmt: () => require('./fmt') as typeof import('./fmt'),
+  decode: () => require('./decode') as typeof import('./decode'),
+  encode: () => require('./encode') as typeof import('./encode'),
+  import: () => require('./import') as typeof import('./import'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Exit codes of every command (architecture.md): 0 ok, 1 findings, 2 usage or I/O error. */
 export const EXIT_OK = 0;
@@ -49,7 +61,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails').choices(['error', 'warning']).default('error'))
     .option('--summary', 'print a table of the descriptions, devices and machine types found')
     .action((paths: string[], opts: { format: 'text' | 'json'; failOn: 'error' | 'warning'; summary?: boolean }) => {
-      code = runCheck(paths.length ? paths : ['.'], opts, io);
+      code = commands.check().runCheck(paths.length ? paths : ['.'], opts, io);
     });
 
   program
@@ -58,7 +70,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .argument('<paths...>', 'files or folders')
     .option('--check', 'do not write; exit 1 if any file is not formatted')
     .action((paths: string[], opts: { check?: boolean }) => {
-      code = runFmt(paths, opts, io);
+      code = commands.fmt().runFmt(paths, opts, io);
     });
 
   program
@@ -70,7 +82,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--machine <type>', 'machine type whose compat properties apply (default: the one the stream names; old streams name none)')
     .option('--extract-ram <dir>', 'also write each RAM block as a sparse image DIR/<block>.img')
     .action((stream: string, opts: DecodeOptions) => {
-      code = runDecode(stream, opts, io);
+      code = commands.decode().runDecode(stream, opts, io);
     });
 
   program
@@ -82,7 +94,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('-d, --descriptions <paths...>', '.vmsd files or folders to name the fields of device sections with')
     .option('--machine <type>', 'machine type whose compat properties apply (default: the one the stream names)')
     .action((stream: string, opts: TranscodeOptions) => {
-      code = runTranscode(stream, opts, io);
+      code = commands.decode().runTranscode(stream, opts, io);
     });
 
   program
@@ -99,7 +111,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--hex', 'print a hex dump (the default when stdout is a terminal)')
     .option('--opaque <answers...>', 'decide tests the description cannot compute: NAME=true|false (a field or subsection name or path)')
     .action((opts: EncodeOptions) => {
-      code = runEncode(opts, io);
+      code = commands.encode().runEncode(opts, io);
     });
 
   const imports = program.command('import').description('write .vmsd descriptions from what QEMU records');
@@ -110,7 +122,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .requiredOption('-o, --output <dir>', 'folder for the .vmsd files (created if missing)')
     .option('--force', 'replace files of an earlier import')
     .action((stream: string, opts: ImportVmdescOptions) => {
-      code = runImportVmdesc(stream, opts, io);
+      code = commands.import().runImportVmdesc(stream, opts, io);
     });
 
   try {

@@ -46,10 +46,22 @@ export class Reader {
   /** An unsigned (or two's complement when `signed`) big-endian integer of `size` bytes. */
   int(size: number, signed: boolean, path: string, what: string): bigint {
     this.need(size, what, path);
-    let v = 0n;
-    for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(this.bytes[this.pos + i]);
+    const at = this.pos;
     this.pos += size;
-    if (signed && size > 0 && v >= 1n << BigInt(size * 8 - 1)) v -= 1n << BigInt(size * 8);
+    // Numbers up to 32 bits, two halves for 64: one BigInt per value, not one per byte.
+    if (size <= 4) {
+      let n = 0;
+      for (let i = 0; i < size; i++) n = n * 256 + this.bytes[at + i];
+      if (signed && size > 0 && n >= 2 ** (size * 8 - 1)) n -= 2 ** (size * 8);
+      return BigInt(n);
+    }
+    if (size === 8) {
+      const v = (BigInt(this.view.getUint32(at)) << 32n) | BigInt(this.view.getUint32(at + 4));
+      return signed ? BigInt.asIntN(64, v) : v;
+    }
+    let v = 0n;
+    for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(this.bytes[at + i]);
+    if (signed && v >= 1n << BigInt(size * 8 - 1)) v -= 1n << BigInt(size * 8);
     return v;
   }
 
@@ -106,10 +118,26 @@ export class Writer {
   int(v: bigint, size: number): void {
     if (!Number.isInteger(size) || size < 1 || size > 8) throw new EncodeError(`an integer of ${size} bytes cannot be written`);
     this.ensure(size);
-    let x = BigInt.asUintN(size * 8, v);
-    for (let i = size - 1; i >= 0; i--) {
-      this.buf[this.length + i] = Number(x & 0xffn);
-      x >>= 8n;
+    // Two's complement of the width, then at most two Number halves: no BigInt per byte.
+    const x = BigInt.asUintN(size * 8, v);
+    const at = this.length;
+    if (size <= 4) {
+      let n = Number(x);
+      for (let i = size - 1; i >= 0; i--) {
+        this.buf[at + i] = n & 0xff;
+        n = Math.floor(n / 256);
+      }
+    } else {
+      let lo = Number(x & 0xffffffffn);
+      let hi = Number(x >> 32n);
+      for (let i = size - 1; i >= size - 4; i--) {
+        this.buf[at + i] = lo & 0xff;
+        lo = Math.floor(lo / 256);
+      }
+      for (let i = size - 5; i >= 0; i--) {
+        this.buf[at + i] = hi & 0xff;
+        hi = Math.floor(hi / 256);
+      }
     }
     this.length += size;
   }

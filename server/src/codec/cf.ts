@@ -33,8 +33,9 @@ export function writeCf(s: Stream): Uint8Array {
     footers: s.footers,
   });
   for (const r of s.records) items.push(r.kind === 'command' ? { record: 'command', command: r.command, data: r.data } : sectionItem(r.section));
-  const vmdesc = vmdescText(s.trailer);
-  items.push({ record: 'eof', ...(vmdesc !== undefined ? { vmdesc } : { trailer: s.trailer }) });
+  // A conformed stream's vmdesc describes its writer, not these sections: not carried on.
+  const vmdesc = s.rewriteVmdesc ? undefined : vmdescText(s.trailer);
+  items.push({ record: 'eof', ...(vmdesc !== undefined ? { vmdesc } : { trailer: s.rewriteVmdesc ? new Uint8Array() : s.trailer }) });
   const parts = items.map((x) => encoder.encode(x) as Uint8Array);
   const out = new Uint8Array(MAGIC.length + parts.reduce((n, p) => n + p.length, 0));
   out.set(MAGIC, 0);
@@ -118,9 +119,13 @@ export function readCf(bytes: Uint8Array): Stream {
     setSizeLimits({ maxArraySize: limit, maxMapSize: limit, maxObjectSize: limit });
     items = (decodeMultiple(bytes.subarray(MAGIC.length)) as unknown[] | undefined) ?? [];
   } catch (e) {
-    throw new DecodeError(`malformed CBOR: ${(e as Error).message}`, MAGIC.length, '');
+    // cbor-x says where the item it failed in starts, and which items it had read.
+    const x = e as Error & { lastPosition?: number; values?: unknown[] };
+    const pos = typeof x.lastPosition === 'number' ? x.lastPosition : 0;
+    throw new DecodeError(`malformed CBOR: ${x.message}`, MAGIC.length + pos, `item ${x.values?.length ?? 0}`);
   }
   const at = (i: number) => `item ${i}`;
+  checkTrees(items);
   const header = items[0] as Record<string, unknown> | undefined;
   if (!isMap(header) || header.format !== CF_FORMAT) throw new DecodeError(`the first item is not a ${CF_FORMAT} header`, MAGIC.length, at(0));
   if (typeof header.format_version !== 'string' || header.format_version.split('.')[0] !== CF_VERSION.split('.')[0]) {
@@ -210,7 +215,25 @@ function readBody(m: Record<string, unknown>, where: string, path: string, depth
   return v;
 }
 
+/**
+ * CBOR value sharing (tags 28 and 29, which cbor-x reads) lets a few bytes make a cycle,
+ * or a value that a walk meets 2^n times: every array and map of an item must be its own.
+ */
+function checkTrees(items: unknown[]): void {
+  const seen = new Set<object>();
+  const stack: Array<[unknown, number]> = items.map((x, i) => [x, i]);
+  while (stack.length) {
+    const [x, i] = stack.pop()!;
+    if (!x || typeof x !== 'object' || ArrayBuffer.isView(x)) continue;
+    if (seen.has(x)) throw new DecodeError('expected a tree of values, found one used twice (CBOR value sharing, tags 28/29)', MAGIC.length, `item ${i}`);
+    seen.add(x);
+    for (const y of Array.isArray(x) ? x : Object.values(x)) stack.push([y, i]);
+  }
+}
+
 function readField(f: unknown, where: string, path: string, depth: number): FieldValue {
+  // Arrays of arrays count too (a body is at most MAX_DEPTH deep, with an array at each level).
+  if (depth > 3 * MAX_DEPTH) throw new DecodeError(`values nest deeper than ${3 * MAX_DEPTH} levels`, 0, `${where} ${path}`);
   if (typeof f === 'number') {
     if (!Number.isInteger(f)) return f; // a float field
     return BigInt(f);

@@ -2,8 +2,8 @@ import { Analysis } from '../semantic/analyzer';
 import { BodyModel } from '../semantic/model';
 import { DecodeError, EncodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
 import { findMachine, machineProperties } from './machine';
-import { decodeByVmdesc, encodeByVmdesc, validVmdesc, VmdescDevice, vmdescOpaqueTest, vmdescSize } from './vmdesc';
-import { Annotation, BodyValue, CodecOptions, decode, encode } from './vmstate';
+import { decodeByVmdesc, encodeByVmdesc, validVmdesc, VmdescDevice, vmdescOpaqueTest, vmdescSize, vmdescText } from './vmdesc';
+import { Annotation, BodyValue, CodecOptions, decode, encode, encodeWithVmdesc } from './vmstate';
 
 /**
  * A whole QEMU 7.2 migration stream (qemu-wire.md §1–§9): header, configuration record,
@@ -25,6 +25,8 @@ export interface StreamSection {
   value?: BodyValue;
   byVmdesc?: boolean;
   annotations?: Annotation[];
+  /** Options that encode `value` as it was built (conformed to a description: its opaque answers). */
+  codec?: CodecOptions;
   /** RAM sections: page records seen. */
   ram?: { zero: number; pages: number };
   /** RAM sections: the records, in order, up to (not including) EOS. */
@@ -73,7 +75,12 @@ export interface Stream {
   eof: number;
   /** The bytes after EOF: normally `0x06, be32 length, the vmdesc JSON`. */
   trailer: Uint8Array;
-  /** Decoded with `shallow`: the RAM pages are missing. */
+  /**
+   * Sections no longer match the vmdesc read with the stream (conformStream): encodeStream
+   * writes a new vmdesc, each entry from what it encodes, as QEMU does while saving.
+   */
+  rewriteVmdesc?: boolean;
+  /** Decoded with `shallow`: the RAM pages, and values of sections named by the vmdesc, are missing. */
   shallow?: boolean;
 }
 
@@ -92,9 +99,10 @@ export interface StreamOptions extends CodecOptions {
    */
   machine?: string;
   /**
-   * Keep no RAM pages: their records are checked and counted but not kept (block lists
-   * are). For callers that need the layout and device state only; encodeStream and
-   * writeCf refuse such a model.
+   * Layout only: RAM page records are checked and counted but not kept (block lists are),
+   * and a section the vmdesc covers is stepped over by the size it gives when the
+   * section's footer is right there (else decoded by it). For callers that read the
+   * section bytes themselves; encodeStream and writeCf refuse such a model.
    */
   shallow?: boolean;
   /** Called after each record with the bytes read so far (for progress on large streams). */
@@ -189,12 +197,16 @@ export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {
             }
           }
           s.value = d.value;
-          s.annotations = d.annotations;
+          if (opts.annotate !== false) s.annotations = d.annotations;
           r.pos = d.end;
+        } else if (desc && desc.name === idstr && opts.shallow && footers && footerAt(bytes, r.pos + vmdescSize(desc), id)) {
+          // Layout only: QEMU's vmdesc gives the size, and the footer right there confirms it.
+          r.pos += vmdescSize(desc);
+          s.byVmdesc = true;
         } else if (desc && desc.name === idstr) {
-          const d = decodeByVmdesc(desc, r, idstr);
+          const d = decodeByVmdesc(desc, r, idstr, opts.annotate !== false);
           s.value = d.value;
-          s.annotations = d.annotations;
+          if (opts.annotate !== false) s.annotations = d.annotations;
           s.byVmdesc = true;
         } else {
           throw new DecodeError(`no description for section \`${idstr}\` and no vmdesc entry to skip it`, r.pos, idstr);
@@ -237,6 +249,11 @@ function footer(r: Reader, id: number, idstr: string): void {
   if (got !== id) throw new DecodeError(`expected section id ${id} in the footer, found ${got} (QEMU: "Mismatched section id in footer for ${idstr} - read 0x${got.toString(16)} expected 0x${id.toString(16)}")`, at, idstr);
 }
 
+/** Whether a section footer for section `id` starts at `at`. */
+function footerAt(b: Uint8Array, at: number, id: number): boolean {
+  return at + 5 <= b.length && b[at] === 0x7e && ((b[at + 1] << 24) >>> 0) + (b[at + 2] << 16) + (b[at + 3] << 8) + b[at + 4] === id;
+}
+
 function hex(v: number, digits: number): string {
   return `0x${v.toString(16).padStart(digits, '0')}`;
 }
@@ -253,12 +270,25 @@ function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: 
     const lo = r.view.getUint32(r.pos + 4);
     r.pos += 8;
     const flags = lo & (PAGE - 1);
-    const rec: RamRecord = { addr: (BigInt(hi) << 32n) | BigInt(lo - flags), flags };
     if (flags & 0x10) {
-      if (flags !== 0x10 || rec.addr !== 0n) throw new DecodeError(`RAM end-of-section record with other bits set (0x${(rec.addr | BigInt(flags)).toString(16)})`, at, 'ram');
+      if (flags !== 0x10 || hi !== 0 || lo !== 0x10) throw new DecodeError(`expected the RAM end-of-section record 0x10, found 0x${((BigInt(hi) << 32n) | BigInt(lo)).toString(16)}`, at, 'ram');
       return;
     }
-    if (keepPages || flags & 0x04) records.push(rec);
+    if (!keepPages && !(flags & 0x04)) {
+      // Layout only: checked and counted like the others, but no record object per page.
+      if ((flags & ~0x20) !== 0x02 && (flags & ~0x20) !== 0x08) throw new DecodeError(`Unknown combination of migration flags: 0x${flags.toString(16)}`, at, 'ram');
+      if (!(flags & 0x20)) state.block = latin1(r.take(r.u8('ram', 'a block name length'), 'ram', 'a block name'));
+      if (flags & 0x02) {
+        r.skip(1, 'ram', 'the fill byte');
+        count.zero++;
+      } else {
+        r.skip(PAGE, 'ram', 'a page');
+        count.pages++;
+      }
+      continue;
+    }
+    const rec: RamRecord = { addr: (BigInt(hi) << 32n) | BigInt(lo - flags), flags };
+    records.push(rec);
     if (flags & 0x04) {
       // MEM_SIZE: the block list, until the lengths add up to the total.
       if (flags !== 0x04) throw new DecodeError(`RAM record flags 0x${flags.toString(16)} are not supported here`, at, 'ram');
@@ -282,8 +312,7 @@ function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: 
       rec.fill = r.u8('ram', 'the fill byte');
       count.zero++;
     } else if (flags & 0x08) {
-      if (keepPages) rec.data = r.pageView(PAGE, 'ram', 'a page');
-      else r.skip(PAGE, 'ram', 'a page');
+      rec.data = r.pageView(PAGE, 'ram', 'a page');
       count.pages++;
     } else throw new DecodeError(`RAM record flags 0x${flags.toString(16)} are not supported here`, at, 'ram');
   }
@@ -327,6 +356,8 @@ function sectionOptions(opts: StreamOptions, desc: VmdescDevice | undefined, ids
 export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
   if (s.shallow) throw new EncodeError('the stream was decoded shallow (without its RAM pages) and cannot be written back');
   opts = withMachine(opts, opts.machine ?? s.compatOf ?? s.machine);
+  // Sections changed since the stream was read: the vmdesc is written anew to describe them.
+  const devices: VmdescDevice[] | undefined = s.rewriteVmdesc && s.vmdesc ? [] : undefined;
   const w = new Writer();
   const text = latin1Bytes;
   const shortString = (t: string, what: string) => {
@@ -393,10 +424,17 @@ export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
       if (x.byVmdesc) {
         if (!desc) throw new EncodeError(`${idstr}: decoded by a vmdesc the stream no longer has`);
         w.bytes(encodeByVmdesc(desc, x.value));
+        devices?.push(desc);
       } else {
         const body = opts.descriptions.get(idstr.slice(idstr.lastIndexOf('/') + 1));
         if (!body) throw new EncodeError(`${idstr}: no description to encode it with`);
-        w.bytes(encode(body, x.value, x.version ?? 0, sectionOptions(opts, desc, idstr)));
+        // A value read from a keyed stream brings the answers to its opaque tests along.
+        const o = x.codec ? { ...x.codec, properties: opts.properties ?? x.codec.properties } : sectionOptions(opts, desc, idstr);
+        if (devices) {
+          const e = encodeWithVmdesc(body, x.value, x.version ?? 0, o);
+          w.bytes(e.bytes);
+          devices.push({ name: idstr, instance_id: x.instance ?? 0, ...e.vmdesc });
+        } else w.bytes(encode(body, x.value, x.version ?? 0, o));
       }
       deviceIndex++;
     }
@@ -406,6 +444,23 @@ export function encodeStream(s: Stream, opts: StreamOptions): Uint8Array {
     }
   }
   w.u8(0x00);
-  w.bytes(s.trailer);
+  if (devices) {
+    // The vmdesc anew, as QEMU writes it after EOF: 0x06, be32 length, the JSON.
+    const json = new TextEncoder().encode(vmdescText({ page_size: vmdescPageSize(s.trailer), devices }));
+    w.u8(0x06);
+    w.int(BigInt(json.length), 4);
+    w.bytes(json);
+  } else w.bytes(s.trailer);
   return w.finish();
+}
+
+/** The page size the old vmdesc names (QEMU's target page size), 4096 when there is none. */
+function vmdescPageSize(trailer: Uint8Array): number {
+  try {
+    const doc: unknown = JSON.parse(new TextDecoder().decode(trailer.subarray(5)));
+    const n = (doc as { page_size?: unknown }).page_size;
+    return typeof n === 'number' && Number.isSafeInteger(n) ? n : 4096;
+  } catch {
+    return 4096;
+  }
 }

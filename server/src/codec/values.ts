@@ -32,6 +32,12 @@ export interface ValueOptions extends CodecOptions {
    * answer a JSON value decides a field by having it; otherwise it is taken as false.
    */
   opaque?: Record<string, boolean>;
+  /**
+   * Read as a keyed (self-describing) stream is read with a description of another
+   * version (language.md §3.22): fields and subsections the description does not know,
+   * or not at this version, are skipped and listed in `skipped` instead of rejected.
+   */
+  keyed?: boolean;
 }
 
 export type PresenceReason = 'always' | 'version' | 'test' | 'property' | 'opaque' | 'value';
@@ -52,6 +58,8 @@ export interface BuiltValue {
   presence: Presence[];
   /** valueFromJson: paths the JSON did not give, filled with defaults (fields, or whole subsections chosen by `needed`). */
   defaulted: string[];
+  /** keyed: paths of the value the description has no place for, left out. */
+  skipped: string[];
   /** Options that encode and decode this value consistently: properties, opaque answers, NULL elements. */
   codec: CodecOptions;
 }
@@ -106,7 +114,7 @@ export function defaultValue(body: BodyModel, version: number, opts: ValueOption
   checkVersion(body, version);
   const b = new Builder(opts);
   const value = b.top(body, version, undefined);
-  return { value, presence: b.presence, defaulted: [], codec: b.codecOptions() };
+  return { value, presence: b.presence, defaulted: [], skipped: [], codec: b.codecOptions() };
 }
 
 /**
@@ -120,7 +128,7 @@ export function valueFromJson(json: unknown, body: BodyModel, version: number, o
   checkVersion(body, version);
   const b = new Builder(opts);
   const value = b.top(body, version, object(json, body.wireName, 'a value {"fields": {…}, "subsections": {…}}'));
-  return { value, presence: b.presence, defaulted: b.defaulted, codec: b.codecOptions() };
+  return { value, presence: b.presence, defaulted: b.defaulted, skipped: b.skipped, codec: b.codecOptions() };
 }
 
 function checkVersion(body: BodyModel, version: number): void {
@@ -134,6 +142,7 @@ type JsonObject = Record<string, unknown>;
 class Builder {
   readonly presence: Presence[] = [];
   readonly defaulted: string[] = [];
+  readonly skipped: string[] = [];
   /** Decisions of opaque field tests by path (and by path without indexes, for list elements). */
   private readonly opaqueDecided = new Map<string, boolean>();
   private readonly nulls = new Set<string>();
@@ -191,7 +200,8 @@ class Builder {
       let u = 0;
       const names = body.fields.flatMap((f) => [f.name ?? `unused[${u++}]`, ...f.aliases]);
       for (const k of Object.keys(jf)) {
-        if (!names.includes(k)) throw new ValueError(`${path}.${k}`, `expected a field of \`${body.wireName}\`${hint(k, names)}, found the unknown field \`${k}\``);
+        if (!names.includes(k) && this.opts.keyed) this.skipped.push(`${path}.${k}`);
+        else if (!names.includes(k)) throw new ValueError(`${path}.${k}`, `expected a field of \`${body.wireName}\`${hint(k, names)}, found the unknown field \`${k}\``);
       }
     }
     let unusedIndex = 0;
@@ -204,7 +214,8 @@ class Builder {
       const p = this.fieldPresence(f, scope, fpath, jf ? key !== undefined : undefined);
       this.presence.push(p);
       if (!p.present) {
-        if (key !== undefined) throw new ValueError(fpath, `expected no \`${name}\` at version ${version} (${p.detail}), found one in the value`);
+        if (key !== undefined && this.opts.keyed) this.skipped.push(fpath);
+        else if (key !== undefined) throw new ValueError(fpath, `expected no \`${name}\` at version ${version} (${p.detail}), found one in the value`);
         continue;
       }
       if (key !== undefined) setValue(value.fields, name, this.field(f, scope, fpath, jf![key], depth));
@@ -244,7 +255,8 @@ class Builder {
     }
     if (js) {
       for (const k of Object.keys(js)) {
-        if (!body.subsections.some((s) => s.name === k)) {
+        if (!body.subsections.some((s) => s.name === k) && this.opts.keyed) this.skipped.push(`${path}/${k}`);
+        else if (!body.subsections.some((s) => s.name === k)) {
           throw new ValueError(`${path}/${k}`, `expected a subsection of \`${body.wireName}\`${hint(k, body.subsections.map((s) => s.name))}, found the unknown subsection \`${k}\``);
         }
       }

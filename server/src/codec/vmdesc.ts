@@ -1,6 +1,6 @@
 import { FieldModel } from '../semantic/model';
 import { DecodeError, EncodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
-import { Annotation, BodyValue, FieldValue, showValue } from './vmstate';
+import { Annotation, BodyValue, FieldValue, ownValue, setValue, showValue } from './vmstate';
 
 /**
  * The vmdesc: the JSON QEMU appends to a stream (qemu-wire.md §9), naming every field
@@ -28,6 +28,11 @@ export interface VmdescField {
   type?: string;
   size: number;
   array_len?: number;
+  /** An element of an array QEMU could not fold into `array_len`. */
+  index?: number;
+  /** tmp and vstruct fields: the description written into the field's own entry. */
+  vmsd_name?: string;
+  version?: number;
   struct?: VmdescBody;
   fields?: VmdescField[];
   subsections?: VmdescBody[];
@@ -77,13 +82,20 @@ const INTEGERS: Record<string, [number, boolean]> = {
 const MAX_EMPTY_ELEMENTS = 1 << 16;
 const MAX_DEPTH = 64;
 
-export function decodeByVmdesc(desc: VmdescDevice, r: Reader, path: string): { value: BodyValue; annotations: Annotation[] } {
-  const annotations: Annotation[] = [];
+/**
+ * Zero-sized elements the current decode may still take, over all its arrays: one field's
+ * MAX_EMPTY_ELEMENTS times another's inside it would be 2^32 turns (decodes are synchronous).
+ */
+let emptyLeft = 0;
+
+export function decodeByVmdesc(desc: VmdescDevice, r: Reader, path: string, annotate = true): { value: BodyValue; annotations: Annotation[] } {
+  const annotations: Annotation[] | undefined = annotate ? [] : undefined;
+  emptyLeft = MAX_EMPTY_ELEMENTS;
   const value = body(desc.fields, desc.subsections, r, path, annotations, 0);
-  return { value, annotations };
+  return { value, annotations: annotations ?? [] };
 }
 
-function body(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined, r: Reader, path: string, out: Annotation[], depth: number): BodyValue {
+function body(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined, r: Reader, path: string, out: Annotation[] | undefined, depth: number): BodyValue {
   if (depth > MAX_DEPTH) throw new DecodeError(`the vmdesc nests deeper than ${MAX_DEPTH} levels`, r.pos, path);
   const v: BodyValue = { fields: {}, subsections: {} };
   const repeats = repeated(fields);
@@ -99,12 +111,18 @@ function body(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined,
     else {
       checkCount(f, r, fpath);
       const items: FieldValue[] = [];
-      for (let i = 0; i < f.array_len; i++) items.push(element(f, r, `${fpath}[${i}]`, out, depth));
+      for (let i = 0; i < f.array_len; i++) {
+        const at = r.pos;
+        items.push(element(f, r, `${fpath}[${i}]`, out, depth));
+        if (r.pos === at && --emptyLeft < 0) throw new DecodeError(`the vmdesc claims more than ${MAX_EMPTY_ELEMENTS} elements of no bytes (\`${f.name}\` has ${f.array_len})`, at, `${fpath}[${i}]`);
+      }
       x = items;
-      out.push({ start, end: r.pos, path: fpath, kind: 'field', type: `${f.type ?? 'bytes'}[${f.array_len}]` });
+      out?.push({ start, end: r.pos, path: fpath, kind: 'field', type: `${f.type ?? 'bytes'}[${f.array_len}]` });
     }
-    if (repeats.has(f.name)) ((v.fields[f.name] ??= []) as FieldValue[]).push(x);
-    else v.fields[f.name] = x;
+    // Own properties: the names come from the stream (`constructor`, `__proto__` are names too).
+    if (!repeats.has(f.name)) setValue(v.fields, f.name, x);
+    else if (n === 0) setValue(v.fields, f.name, [x]);
+    else (ownValue(v.fields, f.name) as FieldValue[]).push(x);
   }
   for (const s of subs ?? []) {
     const start = r.pos;
@@ -115,8 +133,8 @@ function body(fields: VmdescField[] | undefined, subs: VmdescBody[] | undefined,
     if (name !== s.vmsd_name) throw new DecodeError(`expected subsection \`${s.vmsd_name}\` (from the vmdesc), found \`${name}\``, start, spath);
     const version = Number(r.int(4, false, spath, 'the subsection version'));
     if (version !== s.version) throw new DecodeError(`subsection \`${name}\` has version ${version}, the vmdesc says ${s.version}`, start, spath);
-    out.push({ start, end: r.pos, path: spath, kind: 'subsection', type: 'subsection', value: `version ${version}` });
-    v.subsections[s.vmsd_name] = body(s.fields, s.subsections, r, spath, out, depth + 1);
+    out?.push({ start, end: r.pos, path: spath, kind: 'subsection', type: 'subsection', value: `version ${version}` });
+    setValue(v.subsections, s.vmsd_name, body(s.fields, s.subsections, r, spath, out, depth + 1));
   }
   return v;
 }
@@ -136,12 +154,12 @@ function checkCount(f: VmdescField, r: Reader, path: string): void {
   else if (n > MAX_EMPTY_ELEMENTS && n > r.remaining) throw new DecodeError(`the vmdesc claims ${n} elements for \`${f.name}\`, more than the data can hold`, r.pos, path);
 }
 
-function element(f: VmdescField, r: Reader, path: string, out: Annotation[], depth: number): FieldValue {
+function element(f: VmdescField, r: Reader, path: string, out: Annotation[] | undefined, depth: number): FieldValue {
   const start = r.pos;
   const struct = f.struct ?? (f.fields || f.subsections ? { vmsd_name: f.name, version: 0, fields: f.fields, subsections: f.subsections } : undefined);
   if (struct) {
     const v = body(struct.fields, struct.subsections, r, path, out, depth + 1);
-    out.push({ start, end: r.pos, path, kind: 'field', type: struct.vmsd_name });
+    out?.push({ start, end: r.pos, path, kind: 'field', type: struct.vmsd_name });
     return v;
   }
   if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError(`the vmdesc gives field \`${f.name}\` the size ${f.size}`, r.pos, path);
@@ -151,7 +169,7 @@ function element(f: VmdescField, r: Reader, path: string, out: Annotation[], dep
     const x = r.int(int[0], int[1], path, `${f.type} ${f.name}`);
     v = f.type === 'bool' && x <= 1n ? x === 1n : int[0] === 8 ? x : Number(x);
   } else v = r.take(f.size, path, `${f.size} bytes of ${f.type ?? 'data'} ${f.name}`);
-  out.push({ start, end: r.pos, path, kind: 'field', type: f.type ?? 'bytes', value: showValue(v) });
+  out?.push({ start, end: r.pos, path, kind: 'field', type: f.type ?? 'bytes', value: showValue(v) });
   return v;
 }
 
@@ -168,7 +186,7 @@ function encodeBody(fields: VmdescField[] | undefined, subs: VmdescBody[] | unde
   for (const f of fields ?? []) {
     const n = seen.get(f.name) ?? 0;
     seen.set(f.name, n + 1);
-    let x = v.fields[f.name];
+    let x = ownValue(v.fields, f.name);
     let fpath = `${path}.${f.name}`;
     if (repeats.has(f.name)) {
       if (!Array.isArray(x)) throw new EncodeError(`${fpath}: expected one value for each of its entries`);
@@ -187,7 +205,7 @@ function encodeBody(fields: VmdescField[] | undefined, subs: VmdescBody[] | unde
     w.u8(name.length);
     w.bytes(name);
     w.int(BigInt(s.version), 4);
-    encodeBody(s.fields, s.subsections, v.subsections[s.vmsd_name] ?? { fields: {}, subsections: {} }, w, `${path}/${s.vmsd_name}`);
+    encodeBody(s.fields, s.subsections, ownValue(v.subsections, s.vmsd_name) ?? { fields: {}, subsections: {} }, w, `${path}/${s.vmsd_name}`);
   }
 }
 
@@ -202,6 +220,24 @@ function encodeElement(f: VmdescField, x: FieldValue | undefined, w: Writer, pat
   } else if (typeof x === 'boolean') w.u8(x ? 1 : 0);
   else if (typeof x === 'bigint' || (typeof x === 'number' && Number.isSafeInteger(x))) w.int(BigInt(x), f.size);
   else throw new EncodeError(`${path}: no value`);
+}
+
+/**
+ * JSON text as QEMU's JSONWriter writes the vmdesc: `", "` and `": "` between items,
+ * non-ASCII escaped (the same bytes as Python's json.dumps, which analyze-migration.py's
+ * readers are used to).
+ */
+export function vmdescText(doc: unknown): string {
+  const str = (s: string) => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const out = (v: unknown): string => {
+    if (typeof v === 'string') return str(v);
+    if (typeof v === 'number' || typeof v === 'boolean' || v === null) return JSON.stringify(v);
+    if (typeof v === 'bigint') return v.toString();
+    if (Array.isArray(v)) return `[${v.map(out).join(', ')}]`;
+    if (typeof v === 'object') return `{${Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).map(([k, x]) => `${str(k)}: ${out(x)}`).join(', ')}}`;
+    return 'null';
+  };
+  return out(doc);
 }
 
 /** Whether parsed JSON has the shape QEMU writes (every name a string, every size a count). */

@@ -1,8 +1,9 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel, PropertySym } from '../semantic/model';
-import { SCALARS, WireType } from '../semantic/types';
+import { infoName, SCALARS, WireType } from '../semantic/types';
 import * as A from '../syntax/ast';
 import { DecodeError, hexBytes, Reader, Writer } from './bytes';
+import type { VmdescBody, VmdescField } from './vmdesc';
 
 /**
  * The vmstate encoding of one description (QEMU 7.2, qemu-wire.md §5): fields in order,
@@ -52,6 +53,8 @@ export interface CodecOptions {
   opaqueTest?: (field: FieldModel, path: string) => boolean;
   /** Whether an element of a NULL-able pointer array is NULL (QEMU decides from its own pointers). */
   isNull?: (field: FieldModel, index: number, path: string) => boolean;
+  /** false: no annotations (a decode for values only: the text and JSON dumps, transcoding). */
+  annotate?: boolean;
 }
 
 export interface Decoded {
@@ -62,18 +65,57 @@ export interface Decoded {
 
 /** Nesting of embedded descriptions and subsections a stream may ask for. */
 const MAX_DEPTH = 64;
+/**
+ * Array elements that take no byte (a description whose fields are all absent) a decode
+ * accepts: each costs a loop turn but no input, so a count read from the stream could
+ * otherwise spin for 2^31 turns, or 2^62 in an array of such arrays.
+ */
+const MAX_EMPTY_ELEMENTS = 1 << 16;
 
 export function decode(body: BodyModel, bytes: Uint8Array, version: number, opts: CodecOptions, start = 0, path = body.wireName): Decoded {
   const r = new Reader(bytes, start);
-  const annotations: Annotation[] = [];
+  const annotations: Annotation[] | undefined = opts.annotate === false ? undefined : [];
   const value = new Decoder(r, annotations, opts).body(body, version, path, 0, undefined);
-  return { value, end: r.pos, annotations };
+  return { value, end: r.pos, annotations: annotations ?? [] };
 }
 
 export function encode(body: BodyModel, value: BodyValue, version: number, opts: CodecOptions): Uint8Array {
   const w = new Writer();
   new Encoder(w, opts).body(body, value, version, body.wireName, 0, undefined);
   return w.finish();
+}
+
+/**
+ * encode(), and the vmdesc entry QEMU 7.2 writes beside the bytes (qemu-wire.md §9,
+ * migration/vmstate.c vmstate_save_state_v): `vmsd_name`, `version`, `fields` with
+ * each field's C name (made unique as `name[i]` when the description lists it twice),
+ * QEMU's info name and the bytes written, arrays folded to `array_len` when QEMU can
+ * fold them, else one entry per element with its `index`, and the subsections sent.
+ */
+export function encodeWithVmdesc(body: BodyModel, value: BodyValue, version: number, opts: CodecOptions): { bytes: Uint8Array; vmdesc: VmdescBody } {
+  const w = new Writer();
+  const vmdesc = {} as VmdescBody;
+  new Encoder(w, opts).body(body, value, version, body.wireName, 0, undefined, vmdesc);
+  return { bytes: w.finish(), vmdesc };
+}
+
+/** A field's name in the vmdesc: its C member, with `[i]` when the member appears more than once. */
+function vmdescName(body: BodyModel, f: FieldModel): string {
+  const member = (x: FieldModel) => x.member ?? x.name ?? 'unused';
+  const m = member(f);
+  const same = body.fields.filter((x) => member(x) === m);
+  return same.length > 1 ? `${m}[${same.indexOf(f)}]` : m;
+}
+
+/** QEMU's vmsd_can_compress: no test of its own, and for a struct, none inside and no subsections. */
+function canFold(f: FieldModel, seen = new Set<BodyModel>()): boolean {
+  if (f.condition) return false;
+  const el = f.type.element;
+  if (el.kind !== 'struct' || el.version !== undefined) return true;
+  const b = el.description.body;
+  if (seen.has(b)) return true;
+  seen.add(b);
+  return b.subsections.length === 0 && b.fields.every((x) => canFold(x, seen));
 }
 
 // ---- evaluation of conditions and counts against decoded values ----
@@ -257,12 +299,32 @@ export function typeName(t: WireType): string {
   }
 }
 
+/**
+ * Whether an element of `f` may take no byte: a description (at the version it is read
+ * with) without a field that is always there and always takes a byte.
+ */
+function mayBeEmpty(f: FieldModel, el: WireType, depth = 0): boolean {
+  if (el.kind !== 'struct' && el.kind !== 'tmp') return false;
+  if (depth > 8) return true;
+  const version = el.kind === 'tmp' ? (f.since ?? 0) : (el.version ?? el.description.body.version);
+  return !el.description.body.fields.some((x) => {
+    if (x.condition || (x.since !== undefined && x.since > version)) return false;
+    const c = x.type.count;
+    if (c && (c.kind !== 'fixed' || c.value === 0)) return false;
+    const e = x.type.element;
+    return e.kind === 'scalar' || e.kind === 'enum' || e.kind === 'list' || (e.kind === 'bitmap' ? c !== undefined : e.kind === 'bytes' || e.kind === 'opaque' ? c !== undefined : !mayBeEmpty(x, e, depth + 1));
+  });
+}
+
 // ---- decoder ----
 
 class Decoder {
+  /** Elements decoded so far that took no byte (MAX_EMPTY_ELEMENTS). */
+  private empty = 0;
+
   constructor(
     private readonly r: Reader,
-    private readonly notes: Annotation[],
+    private readonly notes: Annotation[] | undefined,
     private readonly opts: CodecOptions,
   ) {}
 
@@ -282,28 +344,23 @@ class Decoder {
       const start = this.r.pos;
       const v = this.field(f, scope, fpath, depth);
       setValue(value.fields, name, v);
-      this.notes.push({ start, end: this.r.pos, path: fpath, kind: f.name === undefined ? 'unused' : 'field', type: typeName(f.type.element), value: showValue(v) });
+      this.notes?.push({ start, end: this.r.pos, path: fpath, kind: f.name === undefined ? 'unused' : 'field', type: typeName(f.type.element), value: showValue(v) });
     }
     // Subsections: while the next byte is 0x05 and the name is this description's.
     for (;;) {
-      if (this.r.peek() !== 0x05) break;
+      // QEMU peeks the marker, the length and the name; anything short is not a subsection
+      // (a 0x05 may be the first byte of the parent's next field, the last of the data).
+      if (this.r.peek() !== 0x05 || this.r.remaining < 2) break;
       const save = this.r.pos;
-      this.r.pos++;
-      const len = this.r.u8(path, 'a subsection name length');
-      if (len < body.wireName.length + 1 || this.r.remaining < len) {
-        this.r.pos = save;
-        break;
-      }
-      const name = new TextDecoder().decode(this.r.bytes.subarray(this.r.pos, this.r.pos + len));
-      if (!name.startsWith(body.wireName)) {
-        this.r.pos = save; // not ours: the parent's subsection, or the footer check will say
-        break;
-      }
-      this.r.pos += len;
+      const len = this.r.bytes[save + 1];
+      if (len < body.wireName.length + 1 || this.r.remaining - 2 < len) break;
+      const name = new TextDecoder().decode(this.r.bytes.subarray(save + 2, save + 2 + len));
+      if (!name.startsWith(body.wireName)) break; // not ours: the parent's subsection, or the footer check will say
+      this.r.pos = save + 2 + len;
       const sub = body.subsections.find((s) => s.body.wireName === name);
       if (!sub) throw new DecodeError(`expected one of the subsections of \`${body.wireName}\` (${body.subsections.map((s) => s.body.wireName).join(', ') || 'it has none'}), found \`${name}\` (QEMU: "load of migration failed: No such file or directory")`, save, path);
       const subVersion = Number(this.r.int(4, false, path, 'the subsection version')) & 0xff; // QEMU keeps it in a u8
-      this.notes.push({ start: save, end: this.r.pos, path: name, kind: 'subsection', type: 'subsection', value: `version ${subVersion}` });
+      this.notes?.push({ start: save, end: this.r.pos, path: name, kind: 'subsection', type: 'subsection', value: `version ${subVersion}` });
       setValue(value.subsections, sub.name, this.body(sub.body, subVersion, name, depth + 1, scope));
     }
     return value;
@@ -320,7 +377,9 @@ class Decoder {
       return this.r.take(n, path, `opaque "${el.info}"`);
     }
     if (n === undefined) return this.element(f, el, path, depth, scope);
-    if (n > this.r.remaining) throw new DecodeError(`${n} elements cannot fit in the ${this.r.remaining} bytes left`, this.r.pos, path);
+    // Elements take a byte or more, but for descriptions that may send nothing (counted below).
+    const slack = f.type.nullable || !mayBeEmpty(f, el) ? 0 : MAX_EMPTY_ELEMENTS;
+    if (n > this.r.remaining + slack) throw new DecodeError(`${n} elements cannot fit in the ${this.r.remaining} bytes left`, this.r.pos, path);
     const out: FieldValue[] = [];
     for (let i = 0; i < n; i++) {
       const epath = `${path}[${i}]`;
@@ -330,7 +389,10 @@ class Decoder {
         if (b !== 0x30) throw new DecodeError(`expected the NULL marker 0x30, found 0x${b.toString(16)}`, start, epath);
         out.push(null);
       } else out.push(this.element(f, el, epath, depth, scope));
-      this.notes.push({ start, end: this.r.pos, path: epath, kind: 'element', type: typeName(el), value: showValue(out[i]) });
+      if (this.r.pos === start && ++this.empty > MAX_EMPTY_ELEMENTS) {
+        throw new DecodeError(`expected at most ${MAX_EMPTY_ELEMENTS} elements of no bytes in a section, found more (count ${n})`, start, epath);
+      }
+      this.notes?.push({ start, end: this.r.pos, path: epath, kind: 'element', type: typeName(el), value: showValue(out[i]) });
     }
     return out;
   }
@@ -416,9 +478,13 @@ class Encoder {
     private readonly opts: CodecOptions,
   ) {}
 
-  body(body: BodyModel, value: BodyValue, version: number, path: string, depth: number, parent: Scope | undefined): void {
+  /** `vd`, when given, receives the vmdesc of what is written (encodeWithVmdesc). */
+  body(body: BodyModel, value: BodyValue, version: number, path: string, depth: number, parent: Scope | undefined, vd?: VmdescBody): void {
     if (depth > MAX_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_DEPTH}`, this.w.length, path);
-    const scope: Scope = { body, values: value.fields, version, parent };
+    if (vd) Object.assign(vd, { vmsd_name: body.wireName, version, fields: [] });
+    // Conditions and counts see what the decoder will have loaded: the fields written so far
+    // (a later field of a subsection may share a name with the parent field meant).
+    const scope: Scope = { body, values: {}, version, parent };
     let unusedIndex = 0;
     for (const f of body.fields) {
       const name = f.name ?? `unused[${unusedIndex++}]`;
@@ -427,7 +493,8 @@ class Encoder {
       if (!exists(f, scope, this.opts, at)) continue;
       const v = ownValue(value.fields, name);
       if (v === undefined) throw new DecodeError('the value has no such field', this.w.length, fpath);
-      this.field(f, v, scope, fpath, depth);
+      this.field(f, v, scope, fpath, depth, vd && { list: vd.fields!, name: vmdescName(body, f) });
+      setValue(scope.values, name, v);
     }
     for (const s of body.subsections) {
       const sv = ownValue(value.subsections, s.name);
@@ -437,26 +504,52 @@ class Encoder {
       this.w.u8(name.length);
       this.w.bytes(name);
       this.w.int(BigInt(s.body.version), 4);
-      this.body(s.body, sv, s.body.version, s.body.wireName, depth + 1, scope);
+      let sd: VmdescBody | undefined;
+      if (vd) (vd.subsections ??= []).push((sd = {} as VmdescBody));
+      this.body(s.body, sv, s.body.version, s.body.wireName, depth + 1, scope, sd);
     }
   }
 
-  private field(f: FieldModel, v: FieldValue, scope: Scope, path: string, depth: number): void {
+  private field(f: FieldModel, v: FieldValue, scope: Scope, path: string, depth: number, vd?: { list: VmdescField[]; name: string }): void {
     const el = f.type.element;
     const n = countOf(f, scope, this.opts, { offset: this.w.length, path });
+    const type = f.name === undefined ? 'unused_buffer' : infoName(f.type);
     if (el.kind === 'bytes' || el.kind === 'bitmap' || el.kind === 'opaque') {
       if (!(v instanceof Uint8Array)) throw new DecodeError('expected bytes', this.w.length, path);
       const want = el.kind === 'bitmap' ? Math.ceil((n ?? 0) / 64) * 8 : n;
       if (want !== undefined && v.length !== want) throw new DecodeError(`expected ${want} bytes, found ${v.length}`, this.w.length, path);
       this.w.bytes(v);
+      vd?.list.push({ name: vd.name, type, size: v.length });
       return;
     }
-    if (n === undefined) return this.element(f, el, v, path, depth);
+    // One vmdesc entry per element QEMU describes: all of them, or the first of a folded array.
+    const entry = (i: number, count: number, fold: boolean): VmdescField | undefined => {
+      if (!vd || (fold && i > 0)) return undefined;
+      const e = { name: vd.name, ...(count > 1 ? (fold ? { array_len: count } : { index: i }) : {}), type } as VmdescField;
+      vd.list.push(e);
+      return e;
+    };
+    if (n === undefined) {
+      const start = this.w.length;
+      const e = entry(0, 1, false);
+      this.element(f, el, v, path, depth, e);
+      if (e) e.size = this.w.length - start;
+      return;
+    }
     if (!Array.isArray(v) || v.length !== n) throw new DecodeError(`expected ${n} elements`, this.w.length, path);
-    v.forEach((x, i) => (x === null ? this.w.u8(0x30) : this.element(f, el, x, `${path}[${i}]`, depth)));
+    const fold = canFold(f);
+    v.forEach((x, i) => {
+      const start = this.w.length;
+      const e = entry(i, n, fold);
+      if (x === null) {
+        this.w.u8(0x30);
+        if (e?.type === 'struct') e.struct = {} as VmdescBody; // QEMU opened the struct, then wrote the marker instead
+      } else this.element(f, el, x, `${path}[${i}]`, depth, e);
+      if (e) e.size = this.w.length - start;
+    });
   }
 
-  private element(f: FieldModel, el: WireType, v: FieldValue, path: string, depth: number): void {
+  private element(f: FieldModel, el: WireType, v: FieldValue, path: string, depth: number, e?: VmdescField): void {
     switch (el.kind) {
       case 'scalar': {
         if (el.name === 'bool') return this.w.u8(v ? 1 : 0);
@@ -471,7 +564,8 @@ class Encoder {
       case 'struct':
       case 'tmp':
         if (!v || typeof v !== 'object' || !('fields' in v)) throw new DecodeError('expected a description value', this.w.length, path);
-        return this.body(el.description.body, v, el.kind === 'struct' && el.version !== undefined ? el.version : el.description.body.version, path, depth + 1, undefined);
+        // VMS_STRUCT nests its description under "struct"; tmp and vstruct write it into the field's entry.
+        return this.body(el.description.body, v, el.kind === 'struct' && el.version !== undefined ? el.version : el.description.body.version, path, depth + 1, undefined, e && (el.kind === 'struct' && el.version === undefined ? (e.struct = {} as VmdescBody) : (e as unknown as VmdescBody)));
       case 'list': {
         const elementBody = el.element.kind === 'struct' ? el.element.description.body : undefined;
         if (!Array.isArray(v) || !elementBody) throw new DecodeError('expected a list of description values', this.w.length, path);

@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeMigration, AnalyzeMigrationError, analyzeMigrationVmdescProblem } from '../codec/analyze-migration';
 import { DecodeError, EncodeError, hexBytes } from '../codec/bytes';
-import { isCf, readCf, writeCf } from '../codec/cf';
+import { isCf } from '../codec/cf-magic';
+// cbor-x is loaded only for CBOR input or output (see cf-magic.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cf = () => require('../codec/cf') as typeof import('../codec/cf');
 import { decodeStream, encodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
 import { conformStream } from '../codec/keyed';
 import { findMachine } from '../codec/machine';
@@ -189,7 +192,7 @@ export interface TranscodeOptions {
  * defaulted), and each such step is said on stderr.
  */
 function readCfWith(bytes: Uint8Array, analysis: Analysis, opts: { descriptions?: string[]; machine?: string }, io: Io): Stream {
-  const s = readCf(bytes);
+  const s = cf().readCf(bytes);
   if (!opts.descriptions?.length) return s;
   const c = conformStream(s, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine });
   for (const n of c.notes) io.err(`vmsd: note: ${n.section}: ${n.message}\n`);
@@ -212,7 +215,7 @@ export function runTranscode(file: string, opts: TranscodeOptions, io: Io): numb
   try {
     const stream = isCf(bytes) ? readCfWith(bytes, analysis, opts, io) : decodeStream(bytes, { ...sopts, onProgress: progress(io, bytes.length) });
     clearProgress(io, bytes.length);
-    out = opts.to === 'cbor' ? writeCf(stream) : encodeStream(stream, sopts);
+    out = opts.to === 'cbor' ? cf().writeCf(stream) : encodeStream(stream, sopts);
   } catch (e) {
     clearProgress(io, bytes.length);
     if (!(e instanceof DecodeError) && !(e instanceof EncodeError)) throw e;

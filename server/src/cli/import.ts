@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DecodeError } from '../codec/bytes';
-import { isCf, readCf } from '../codec/cf';
+import { isCf } from '../codec/cf-magic';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cf = () => require('../codec/cf') as typeof import('../codec/cf');
 import { decodeStream, findVmdesc, sectionDescriptions, Stream } from '../codec/stream';
 import { loadWorkspace } from '../host/files';
 import { importVmdesc } from '../interop/vmdesc-import';
@@ -28,7 +30,7 @@ export function runImportVmdesc(file: string, opts: ImportVmdescOptions, io: Io)
   }
   let stream: Stream;
   try {
-    stream = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis: none, descriptions: new Map() });
+    stream = isCf(bytes) ? cf().readCf(bytes) : decodeStream(bytes, { analysis: none, descriptions: new Map() });
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     io.err(`vmsd: ${file}: ${e.message}\n`);
@@ -70,7 +72,7 @@ export function runImportVmdesc(file: string, opts: ImportVmdescOptions, io: Io)
   }
   let again: Stream;
   try {
-    again = isCf(bytes) ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis) });
+    again = isCf(bytes) ? cf().readCf(bytes) : decodeStream(bytes, { analysis, descriptions: sectionDescriptions(analysis) });
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     io.err(`vmsd: ${file}: the imported descriptions do not decode the stream: ${e.message}\n`);

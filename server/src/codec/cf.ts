@@ -1,5 +1,6 @@
 import { decodeMultiple, Encoder, setSizeLimits } from 'cbor-x';
 import { DecodeError, EncodeError } from './bytes';
+import { CF_FORMAT, CF_MAGIC, CF_VERSION, isCf } from './cf-magic';
 import { ConfigSubsection, RamRecord, Stream, StreamRecord, StreamSection } from './stream';
 import { validVmdesc } from './vmdesc';
 import { BodyValue, FieldValue } from './vmstate';
@@ -10,17 +11,12 @@ import { BodyValue, FieldValue } from './vmstate';
  * decoded QEMU stream and read back into the same model, so QEMU → CBOR → QEMU gives
  * the same bytes; readable by any CBOR tool with no description at all.
  */
-export const CF_FORMAT = 'vmsd-cf';
-export const CF_VERSION = '0.1.0';
-/** Tag 55799 on the first item: "this is CBOR" (RFC 8949 §3.4.6), our file magic. */
-const MAGIC = [0xd9, 0xd9, 0xf7];
+export { CF_FORMAT, CF_VERSION, isCf } from './cf-magic';
+const MAGIC = CF_MAGIC;
 
 // compat-and-formats.md §4: plain maps, no record extension, no tag on byte strings.
 const encoder = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, mapsAsObjects: true });
 
-export function isCf(bytes: Uint8Array): boolean {
-  return bytes.length >= 3 && MAGIC.every((b, i) => bytes[i] === b);
-}
 
 export function writeCf(s: Stream): Uint8Array {
   if (s.shallow) throw new EncodeError('the stream was decoded shallow (without its RAM pages) and cannot be written');

@@ -312,7 +312,8 @@ function mayBeEmpty(f: FieldModel, el: WireType, depth = 0): boolean {
     const c = x.type.count;
     if (c && (c.kind !== 'fixed' || c.value === 0)) return false;
     const e = x.type.element;
-    return e.kind === 'scalar' || e.kind === 'enum' || e.kind === 'list' || (e.kind === 'bitmap' ? c !== undefined : e.kind === 'bytes' || e.kind === 'opaque' ? c !== undefined : !mayBeEmpty(x, e, depth + 1));
+    if (e.kind === 'bytes' || e.kind === 'bitmap' || e.kind === 'opaque') return c !== undefined;
+    return !mayBeEmpty(x, e, depth + 1); // scalars, enums, lists (their end marker), trees (their count)
   });
 }
 
@@ -378,7 +379,7 @@ class Decoder {
     }
     if (n === undefined) return this.element(f, el, path, depth, scope);
     // Elements take a byte or more, but for descriptions that may send nothing (counted below).
-    const slack = f.type.nullable || !mayBeEmpty(f, el) ? 0 : MAX_EMPTY_ELEMENTS;
+    const slack = mayBeEmpty(f, el) ? MAX_EMPTY_ELEMENTS : 0;
     if (n > this.r.remaining + slack) throw new DecodeError(`${n} elements cannot fit in the ${this.r.remaining} bytes left`, this.r.pos, path);
     const out: FieldValue[] = [];
     for (let i = 0; i < n; i++) {

@@ -56,7 +56,20 @@ for (const file of ['pc-7.2.mig', 'pc-7.2-devices.mig']) {
         else if (x && typeof x === 'object' && !(x instanceof Uint8Array)) Object.values(x).forEach(walk);
       };
       items.forEach(walk);
-      for (const b of big) assert.ok(b > BigInt(Number.MAX_SAFE_INTEGER) || b < BigInt(Number.MIN_SAFE_INTEGER), `${b} should be a plain integer`);
+      for (const b of big) assert.ok(b > 0xffffffffn || b < -0x100000000n, `${b} should be a plain integer`);
+    });
+
+    it('an integer from 2^32 up is an 8-byte CBOR integer, not a float', () => {
+      const s = decodeStream(bytes, withExamples);
+      const hpet = s.sections.find((x) => x.idstr === 'hpet')!;
+      hpet.value!.fields.hpet_counter = 2n ** 40n;
+      const cbor = Buffer.from(writeCf(s));
+      // "hpet_counter" (text, 12 bytes) then 0x1b and the 8 bytes big-endian.
+      const at = cbor.indexOf(Buffer.concat([Buffer.from([0x6c]), Buffer.from('hpet_counter')]));
+      assert.ok(at > 0);
+      assert.equal(cbor.subarray(at + 13, at + 22).toString('hex'), '1b0000010000000000');
+      const back = readCf(new Uint8Array(cbor)).sections.find((x) => x.idstr === 'hpet')!;
+      assert.equal(back.value!.fields.hpet_counter, 2n ** 40n);
     });
   });
 }

@@ -83,6 +83,16 @@ describe('codec: vmstate of one description', () => {
     assert.throws(() => decode(desc('fw_cfg'), unknownSub, 2, { analysis }), /expected one of the subsections of `fw_cfg` \(fw_cfg\/dma, fw_cfg\/acpi_mr\), found `fw_cfg\/dmX` \(QEMU: "load of migration failed: No such file or directory"\)/);
   });
 
+  it('encode refuses an integer its type cannot hold rather than cutting it to the width', () => {
+    const data = hexBytes('0000000a' + '00'.repeat(100));
+    const d = decode(desc('globalstate'), data, 1, { analysis });
+    d.value.fields.size = 0x100000000n;
+    assert.throws(
+      () => encode(desc('globalstate'), d.value, 1, { analysis }),
+      (e: unknown) => e instanceof DecodeError && e.path === 'globalstate.size' && /expected a u32 \(0 to 4294967295\), found 4294967296/.test(e.message),
+    );
+  });
+
   it('a hostile count never allocates past the input', () => {
     const data = hexBytes('00'.repeat(24) + 'ff');
     assert.throws(() => decode(desc('hpet'), data, 2, { analysis }), /255 elements cannot fit in the 0 bytes left/);

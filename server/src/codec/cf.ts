@@ -86,9 +86,13 @@ function fieldItem(f: FieldValue): unknown {
   return f;
 }
 
-/** Integers in their shortest CBOR form: cbor-x writes every bigint with 8 bytes. */
+/**
+ * Integers in their shortest CBOR form. cbor-x writes a number up to 32 bits as an
+ * integer of the fitting width, but a larger one as a float; a bigint always as an 8-byte
+ * integer — the shortest form from 2^32 on.
+ */
 function int(v: bigint): number | bigint {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  return v >= -0x100000000n && v <= 0xffffffffn ? Number(v) : v;
 }
 
 /** The vmdesc JSON when the trailer is exactly `0x06, be32 length, JSON`. */

@@ -1,6 +1,6 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel, PropertySym } from '../semantic/model';
-import { infoName, SCALARS, WireType } from '../semantic/types';
+import { infoName, INT_RANGES, IntName, SCALARS, WireType } from '../semantic/types';
 import * as A from '../syntax/ast';
 import { DecodeError, hexBytes, Reader, Writer } from './bytes';
 import type { VmdescBody, VmdescField } from './vmdesc';
@@ -459,6 +459,16 @@ class Decoder {
   }
 }
 
+/** A timer is 64 bits read as signed (-1: not armed), and written from either reading. */
+const TIMER_RANGE = { min: -(1n << 63n), max: (1n << 64n) - 1n };
+
+/** A value the type can hold; anything else would be silently cut to the width. */
+function inRange(v: bigint, type: string, offset: number, path: string): bigint {
+  const r = type === 'timer' ? TIMER_RANGE : INT_RANGES[type as IntName];
+  if (r && (v < r.min || v > r.max)) throw new DecodeError(`expected a ${type} (${r.min} to ${r.max}), found ${v}`, offset, path);
+  return v;
+}
+
 function isBody(x: FieldValue | undefined): x is BodyValue {
   return !!x && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Uint8Array) && typeof x.fields === 'object' && !!x.fields;
 }
@@ -557,11 +567,11 @@ class Encoder {
         if (el.name === 'f64') return this.w.f64(Number(v));
         // Integers come as bigints from our decoder, as numbers from CBOR and JSON readers.
         if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) throw new DecodeError(`expected an integer for ${el.name}`, this.w.length, path);
-        return this.w.int(BigInt(v as bigint | number), SCALARS[el.name].size);
+        return this.w.int(inRange(BigInt(v as bigint | number), el.name, this.w.length, path), SCALARS[el.name].size);
       }
       case 'enum':
         if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) throw new DecodeError('expected an integer', this.w.length, path);
-        return this.w.int(BigInt(v as bigint | number), SCALARS[el.enum.base].size);
+        return this.w.int(inRange(BigInt(v as bigint | number), el.enum.base, this.w.length, path), SCALARS[el.enum.base].size);
       case 'struct':
       case 'tmp':
         if (!v || typeof v !== 'object' || !('fields' in v)) throw new DecodeError('expected a description value', this.w.length, path);

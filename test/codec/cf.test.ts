@@ -59,6 +59,17 @@ for (const file of ['pc-7.2.mig', 'pc-7.2-devices.mig']) {
       for (const b of big) assert.ok(b > 0xffffffffn || b < -0x100000000n, `${b} should be a plain integer`);
     });
 
+    it('a subsection sent at an older version keeps it through CBOR', () => {
+      const s = decodeStream(bytes, withExamples);
+      const fw = s.sections.find((x) => x.idstr === 'fw_cfg')!;
+      const dma = fw.value!.subsections.dma;
+      assert.ok(dma, 'fw_cfg/dma is sent');
+      dma.version = 0; // as if an older sender's: the item carries it and the encoder writes it
+      const back = readCf(writeCf(s)).sections.find((x) => x.idstr === 'fw_cfg')!;
+      assert.equal(back.value!.subsections.dma.version, 0);
+      assert.equal(readCf(writeCf(decodeStream(bytes, withExamples))).sections.find((x) => x.idstr === 'fw_cfg')!.value!.subsections.dma.version, undefined);
+    });
+
     it('an integer from 2^32 up is an 8-byte CBOR integer, not a float', () => {
       const s = decodeStream(bytes, withExamples);
       const hpet = s.sections.find((x) => x.idstr === 'hpet')!;

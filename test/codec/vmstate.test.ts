@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DecodeError } from '../../server/src/codec/bytes';
+import { valueFromJson, valueToJson } from '../../server/src/codec/values';
 import { BodyValue, decode, encode, FieldValue } from '../../server/src/codec/vmstate';
 import { Analysis } from '../../server/src/semantic/analyzer';
 import { examplesDir } from '../util/paths';
@@ -81,6 +82,29 @@ describe('codec: vmstate of one description', () => {
     assert.throws(() => decode(desc('hpet'), cut, 3, { analysis }), /incoming version_id 3 is too new for local version_id 2/);
     const unknownSub = hexBytes('0000' + '00000000' + '05 0a' + ascii('fw_cfg/dmX') + '00000000');
     assert.throws(() => decode(desc('fw_cfg'), unknownSub, 2, { analysis }), /expected one of the subsections of `fw_cfg` \(fw_cfg\/dma, fw_cfg\/acpi_mr\), found `fw_cfg\/dmX` \(QEMU: "load of migration failed: No such file or directory"\)/);
+  });
+
+  it('a subsection an older QEMU sent at an older version is decoded at it and written back the same, also through its JSON form', () => {
+    const body = desc('ps2kbd');
+    const kbd = (v: number) => {
+      const d = decode(body, new Uint8Array(4096), 3, { analysis, annotate: false });
+      d.value.subsections = {};
+      const base = encode(body, d.value, 3, { analysis });
+      // ps2kbd/ledstate: version 3, minimum_version 2; here at 2.
+      return new Uint8Array([...base, ...hexBytes('05 0f' + ascii('ps2kbd/ledstate') + v.toString(16).padStart(8, '0') + '00000007')]);
+    };
+    assert.throws(() => decode(body, kbd(1), 3, { analysis }), /expected a version of at least 2, found 1/);
+    const bytes = kbd(2);
+    const d = decode(body, bytes, 3, { analysis });
+    const led = d.value.subsections.ledstate as BodyValue;
+    assert.equal(led.version, 2);
+    assert.equal(led.fields.ledstate, 7n);
+    assert.deepEqual(Buffer.from(encode(body, d.value, 3, { analysis })), Buffer.from(bytes));
+    const json = valueFromJson(JSON.parse(valueToJson(d.value)), body, 3, { analysis });
+    assert.deepEqual(Buffer.from(encode(body, json.value, 3, { analysis })), Buffer.from(bytes));
+    assert.equal(valueToJson(d.value).includes('"version": 2'), true);
+    led.version = 9;
+    assert.throws(() => encode(body, d.value, 3, { analysis }), /expected a version of `ps2kbd\/ledstate` from 2 to 3, found 9/);
   });
 
   it('encode refuses an integer its type cannot hold rather than cutting it to the width', () => {

@@ -291,7 +291,7 @@ function sectionHeading(x: StreamSection): string {
 function body(v: BodyValue, indent: string, lines: string[]): void {
   for (const [k, f] of Object.entries(v.fields)) field(k, f, indent, lines);
   for (const [k, s] of Object.entries(v.subsections)) {
-    lines.push(`${indent}subsection ${k}:`);
+    lines.push(`${indent}subsection ${k}${s.version !== undefined ? ` (sent at version ${s.version})` : ''}:`);
     body(s, indent + '  ', lines);
   }
 }

@@ -76,7 +76,9 @@ function bodyItem(v: BodyValue): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [k, f] of Object.entries(v.fields)) fields[k] = fieldItem(f);
   const subs = Object.entries(v.subsections);
-  return subs.length ? { fields, subsections: Object.fromEntries(subs.map(([k, s]) => [k, bodyItem(s)])) } : { fields };
+  const item: Record<string, unknown> = v.version !== undefined ? { version: v.version, fields } : { fields };
+  if (subs.length) item.subsections = Object.fromEntries(subs.map(([k, s]) => [k, bodyItem(s)]));
+  return item;
 }
 
 function fieldItem(f: FieldValue): unknown {
@@ -207,11 +209,13 @@ function readSection(m: Record<string, unknown>, where: string): StreamSection {
 
 const MAX_DEPTH = 64;
 
-function readBody(m: Record<string, unknown>, where: string, path: string, depth: number): BodyValue {
+/** `subsection`: the map may say the version it was sent at (a section item's `version` is its header's). */
+function readBody(m: Record<string, unknown>, where: string, path: string, depth: number, subsection = false): BodyValue {
   if (depth > MAX_DEPTH) throw new DecodeError(`values nest deeper than ${MAX_DEPTH} levels`, 0, `${where} ${path}`);
   const v: BodyValue = { fields: {}, subsections: {} };
+  if (subsection && m.version !== undefined) v.version = num(m.version, where, `${path} version`);
   for (const [k, f] of Object.entries(map(m.fields, where, `${path} fields`))) v.fields[k] = readField(f, where, `${path}.${k}`, depth);
-  if (m.subsections !== undefined) for (const [k, s] of Object.entries(map(m.subsections, where, `${path} subsections`))) v.subsections[k] = readBody(map(s, where, `${path}/${k}`), where, `${path}/${k}`, depth + 1);
+  if (m.subsections !== undefined) for (const [k, s] of Object.entries(map(m.subsections, where, `${path} subsections`))) v.subsections[k] = readBody(map(s, where, `${path}/${k}`), where, `${path}/${k}`, depth + 1, true);
   return v;
 }
 

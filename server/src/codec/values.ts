@@ -131,6 +131,13 @@ export function valueFromJson(json: unknown, body: BodyModel, version: number, o
   return { value, presence: b.presence, defaulted: b.defaulted, skipped: b.skipped, codec: b.codecOptions() };
 }
 
+function subsectionVersion(j: unknown, body: BodyModel, path: string): number {
+  if (typeof j !== 'number' && typeof j !== 'bigint' && typeof j !== 'string') throw new ValueError(`${path}.version`, `expected a version number, found ${found(j)}`);
+  const v = Number(j);
+  if (!Number.isInteger(v) || v < body.minimumVersion || v > body.version) throw new ValueError(`${path}.version`, `expected a version from ${body.minimumVersion} to ${body.version}, found ${String(j)}`);
+  return v;
+}
+
 function checkVersion(body: BodyModel, version: number): void {
   if (!Number.isInteger(version) || version < body.minimumVersion || version > body.version) {
     throw new ValueError(body.wireName, `expected a version from ${body.minimumVersion} to ${body.version}, found ${version}`);
@@ -190,6 +197,7 @@ class Builder {
     let js: JsonObject | undefined;
     if (json) {
       for (const k of Object.keys(json)) {
+        if (k === 'version' && body.subsection) continue; // read by the caller: the version the subsection is sent at
         if (k !== 'fields' && k !== 'subsections') throw new ValueError(path, `expected only "fields" and "subsections" in a value, found ${JSON.stringify(k)}${hint(k, ['fields', 'subsections'])}`);
       }
       jf = json.fields === undefined ? {} : object(json.fields, path, 'an object of fields');
@@ -233,7 +241,11 @@ class Builder {
           continue;
         }
         const mark = this.presence.length;
-        const sv = this.body(s.body, s.body.version, spath, object(js[s.name], spath, 'a subsection value {"fields": {…}}'), scope, depth + 1);
+        const sj = object(js[s.name], spath, 'a subsection value {"fields": {…}}');
+        // An older sender's version, kept to be written back; a keyed reader reads at its own.
+        const sversion = sj.version === undefined || this.opts.keyed ? s.body.version : subsectionVersion(sj.version, s.body, spath);
+        const sv = this.body(s.body, sversion, spath, sj, scope, depth + 1);
+        if (sversion !== s.body.version) sv.version = sversion;
         const d = this.subsectionNeeded(s, sv, scope, spath);
         this.presence.splice(mark, 0, { path: spath, kind: 'subsection', present: true, reason: 'value', detail: `in the value${d.present ? '' : ` (QEMU would not send it: ${d.detail})`}` });
         setValue(value.subsections, s.name, sv);
@@ -608,7 +620,8 @@ export function valueToJson(v: BodyValue | FieldValue, indent = ''): string {
     const inn = ind + '  ';
     return '{\n' + es.map(([k, x]) => `${inn}${JSON.stringify(k)}: ${valueToJson(x, inn)}`).join(',\n') + '\n' + ind + '}';
   };
-  return '{\n' + entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${obj(x as Record<string, FieldValue>, inner)}`).join(',\n') + '\n' + indent + '}';
+  const version = v.version !== undefined ? `${inner}"version": ${v.version},\n` : '';
+  return '{\n' + version + entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${obj(x as Record<string, FieldValue>, inner)}`).join(',\n') + '\n' + indent + '}';
 }
 
 /** Plain JSON data of a value for transports that parse with JSON.parse: integers beyond ±2^53 as decimal strings (valueFromJson reads them back exactly). */
@@ -619,7 +632,7 @@ export function valueToJsonData(v: BodyValue | FieldValue): JsonData {
   if (v === null || typeof v === 'boolean') return v;
   if (Array.isArray(v)) return v.map(valueToJsonData);
   const map = (o: Record<string, FieldValue | BodyValue>) => Object.fromEntries(Object.entries(o).map(([k, x]) => [k, valueToJsonData(x)]));
-  return { fields: map(v.fields), subsections: map(v.subsections) };
+  return { ...(v.version !== undefined ? { version: v.version } : {}), fields: map(v.fields), subsections: map(v.subsections) };
 }
 
 // ---- exact JSON ----

@@ -18,6 +18,11 @@ export interface BodyValue {
   fields: Record<string, FieldValue>;
   /** Subsections that were (or are to be) sent, by their name in the description. */
   subsections: Record<string, BodyValue>;
+  /**
+   * A subsection sent at another version than its description's (an older QEMU's): that
+   * version, so that it is written back the same. Absent otherwise.
+   */
+  version?: number;
 }
 
 /**
@@ -362,7 +367,9 @@ class Decoder {
       if (!sub) throw new DecodeError(`expected one of the subsections of \`${body.wireName}\` (${body.subsections.map((s) => s.body.wireName).join(', ') || 'it has none'}), found \`${name}\` (QEMU: "load of migration failed: No such file or directory")`, save, path);
       const subVersion = Number(this.r.int(4, false, path, 'the subsection version')) & 0xff; // QEMU keeps it in a u8
       this.notes?.push({ start: save, end: this.r.pos, path: name, kind: 'subsection', type: 'subsection', value: `version ${subVersion}` });
-      setValue(value.subsections, sub.name, this.body(sub.body, subVersion, name, depth + 1, scope));
+      const sv = this.body(sub.body, subVersion, name, depth + 1, scope);
+      if (subVersion !== sub.body.version) sv.version = subVersion; // an older sender's: written back the same
+      setValue(value.subsections, sub.name, sv);
     }
     return value;
   }
@@ -514,10 +521,14 @@ class Encoder {
       this.w.u8(0x05);
       this.w.u8(name.length);
       this.w.bytes(name);
-      this.w.int(BigInt(s.body.version), 4);
+      const sversion = sv.version ?? s.body.version;
+      if (!Number.isInteger(sversion) || sversion < s.body.minimumVersion || sversion > s.body.version) {
+        throw new DecodeError(`expected a version of \`${s.body.wireName}\` from ${s.body.minimumVersion} to ${s.body.version}, found ${sversion}`, this.w.length, s.body.wireName);
+      }
+      this.w.int(BigInt(sversion), 4);
       let sd: VmdescBody | undefined;
       if (vd) (vd.subsections ??= []).push((sd = {} as VmdescBody));
-      this.body(s.body, sv, s.body.version, s.body.wireName, depth + 1, scope, sd);
+      this.body(s.body, sv, sversion, s.body.wireName, depth + 1, scope, sd);
     }
   }
 

@@ -8,10 +8,10 @@ import { isCf } from '../codec/cf-magic';
 const cf = () => require('../codec/cf') as typeof import('../codec/cf');
 import { decodeStream, encodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
 import { conformStream } from '../codec/keyed';
-import { findMachine } from '../codec/machine';
+import { exactJson } from '../codec/values';
 import { Annotation, BodyValue, FieldValue } from '../codec/vmstate';
-import { loadWorkspace } from '../host/files';
 import { Analysis } from '../semantic/analyzer';
+import { knownMachine, loadDescriptions, readStream } from './inputs';
 import type { Io } from './main';
 
 export interface DecodeOptions {
@@ -20,12 +20,6 @@ export interface DecodeOptions {
   machine?: string;
   extractRam?: string;
 }
-
-/**
- * Streams are read whole; beyond this they are refused with a clear message rather than
- * failing inside Node's buffer allocation (streaming decode is planned with RAM extraction).
- */
-export const MAX_STREAM_BYTES = 1024 * 1024 * 1024;
 
 /** A percentage on stderr for streams over 64 MB when stderr is a terminal; nothing otherwise. */
 function progress(io: Io, size: number): ((read: number, total: number) => void) | undefined {
@@ -41,41 +35,6 @@ function progress(io: Io, size: number): ((read: number, total: number) => void)
 
 function clearProgress(io: Io, size: number): void {
   if (io.errIsTty && size >= 64 * 1024 * 1024) io.err('\r\x1b[K');
-}
-
-/** The descriptions named with -d, or none; undefined (after saying why) when they are broken. */
-function loadDescriptions(paths: string[] | undefined, io: Io): Analysis | undefined {
-  if (!paths?.length) return loadWorkspace([]).workspace.analysis();
-  const loaded = loadWorkspace(paths);
-  for (const p of loaded.problems) io.err(`vmsd: ${p.path}: ${p.message}\n`);
-  if (loaded.problems.length) return undefined;
-  const analysis = loaded.workspace.analysis();
-  const errors = [...analysis.diagnostics.values()].flat().filter((d) => d.severity === 'error');
-  if (errors.length) {
-    io.err(`vmsd: the descriptions have ${errors.length} error${errors.length === 1 ? '' : 's'}; run \`vmsd check\` on them first\n`);
-    return undefined;
-  }
-  return analysis;
-}
-
-/** --machine must name a machine type of the descriptions: its compat entries are the point. */
-function knownMachine(analysis: Analysis, machine: string | undefined, io: Io): boolean {
-  if (machine === undefined || findMachine(analysis, machine)) return true;
-  const known = analysis.machines.map((m) => m.name).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  io.err(`vmsd: the descriptions define no machine type \`${machine}\`${known.length ? ` (they define ${known.join(', ')})` : ''}\n`);
-  return false;
-}
-
-export function readStream(file: string, io: Io): Uint8Array | undefined {
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new Error('not a file');
-    if (st.size > MAX_STREAM_BYTES) throw new Error(`${st.size} bytes is more than the ${MAX_STREAM_BYTES}-byte limit`);
-    return new Uint8Array(fs.readFileSync(file));
-  } catch (e) {
-    io.err(`vmsd: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
-    return undefined;
-  }
 }
 
 export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
@@ -130,7 +89,7 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
       io.err(`vmsd: ${file}: ${e.message}\n`);
       return 1;
     }
-  } else if (opts.format === 'json') io.out(toJson(streamJson(stream), '') + '\n');
+  } else if (opts.format === 'json') io.out(exactJson(streamJson(stream), '') + '\n');
   else if (opts.format === 'text') io.out(streamText(stream));
   else io.out(annotatedDump(stream, bytes));
   return 0;
@@ -250,21 +209,6 @@ function streamJson(s: Stream): unknown {
     eof: s.eof,
     vmdesc: s.vmdesc ? true : false,
   };
-}
-
-/** JSON with 64-bit integers exact (bigints written as their digits) and byte strings in hex. */
-function toJson(v: unknown, indent: string): string {
-  if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Uint8Array) return JSON.stringify(hexBytes(v));
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  const inner = indent + '  ';
-  if (Array.isArray(v)) {
-    if (v.length === 0) return '[]';
-    return '[\n' + v.map((x) => inner + toJson(x, inner)).join(',\n') + '\n' + indent + ']';
-  }
-  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-  if (entries.length === 0) return '{}';
-  return '{\n' + entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${toJson(x, inner)}`).join(',\n') + '\n' + indent + '}';
 }
 
 function streamText(s: Stream): string {

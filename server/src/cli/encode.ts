@@ -4,9 +4,8 @@ import { writeCfSection } from '../codec/cf';
 import { findDescription, previewSection } from '../codec/preview';
 import { BuiltValue, defaultValue, machineOptions, parseJson, ValueError, valueFromJson, ValueOptions } from '../codec/values';
 import { encode } from '../codec/vmstate';
-import { loadWorkspace } from '../host/files';
-import { Analysis } from '../semantic/analyzer';
 import { BodyModel } from '../semantic/model';
+import { loadDescriptions } from './inputs';
 import type { Io } from './main';
 
 export interface EncodeOptions {
@@ -37,7 +36,7 @@ export function runEncode(opts: EncodeOptions, io: Io): number {
     io.err('vmsd: give either --value FILE.json or --defaults\n');
     return 2;
   }
-  const analysis = load(opts.descriptions, io);
+  const analysis = loadDescriptions(opts.descriptions, io);
   if (!analysis) return 2;
   let body: BodyModel;
   let vopts: ValueOptions;
@@ -114,20 +113,6 @@ export function runEncode(opts: EncodeOptions, io: Io): number {
   } else if (opts.hex || io.outIsTty || !io.outBytes) io.out(hexDump(bytes));
   else io.outBytes(bytes);
   return 0;
-}
-
-/** The descriptions named with -d; undefined (after saying why) when they are broken. */
-function load(paths: string[], io: Io): Analysis | undefined {
-  const loaded = loadWorkspace(paths);
-  for (const p of loaded.problems) io.err(`vmsd: ${p.path}: ${p.message}\n`);
-  if (loaded.problems.length) return undefined;
-  const analysis = loaded.workspace.analysis();
-  const errors = [...analysis.diagnostics.values()].flat().filter((d) => d.severity === 'error');
-  if (errors.length) {
-    io.err(`vmsd: the descriptions have ${errors.length} error${errors.length === 1 ? '' : 's'}; run \`vmsd check\` on them first\n`);
-    return undefined;
-  }
-  return analysis;
 }
 
 /**

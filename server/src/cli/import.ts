@@ -7,7 +7,7 @@ const cf = () => require('../codec/cf') as typeof import('../codec/cf');
 import { decodeStream, findVmdesc, sectionDescriptions, Stream } from '../codec/stream';
 import { loadWorkspace } from '../host/files';
 import { importVmdesc } from '../interop/vmdesc-import';
-import { readStream } from './decode';
+import { readStream } from './inputs';
 import type { Io } from './main';
 
 export interface ImportVmdescOptions {

@@ -602,26 +602,26 @@ function hex(j: unknown, path: string): Uint8Array {
  * `indent` is the indentation of the line the value starts on.
  */
 export function valueToJson(v: BodyValue | FieldValue, indent = ''): string {
+  return exactJson(v, indent);
+}
+
+/**
+ * JSON text of any data with 64-bit integers exact (bigints as their digits) and byte
+ * strings in hex, keys in their order, two-space indentation: the one printer of
+ * `vmsd decode --format json` and of values.
+ */
+export function exactJson(v: unknown, indent = ''): string {
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Uint8Array) return JSON.stringify(hexBytes(v));
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   const inner = indent + '  ';
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
-    return '[\n' + v.map((x) => inner + valueToJson(x, inner)).join(',\n') + '\n' + indent + ']';
+    return '[\n' + v.map((x) => inner + exactJson(x, inner)).join(',\n') + '\n' + indent + ']';
   }
-  const entries: Array<[string, BodyValue | FieldValue | Record<string, FieldValue | BodyValue>]> = [
-    ['fields', v.fields],
-    ['subsections', v.subsections],
-  ];
-  const obj = (o: Record<string, FieldValue | BodyValue>, ind: string): string => {
-    const es = Object.entries(o).filter(([, x]) => x !== undefined);
-    if (es.length === 0) return '{}';
-    const inn = ind + '  ';
-    return '{\n' + es.map(([k, x]) => `${inn}${JSON.stringify(k)}: ${valueToJson(x, inn)}`).join(',\n') + '\n' + ind + '}';
-  };
-  const version = v.version !== undefined ? `${inner}"version": ${v.version},\n` : '';
-  return '{\n' + version + entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${obj(x as Record<string, FieldValue>, inner)}`).join(',\n') + '\n' + indent + '}';
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+  if (entries.length === 0) return '{}';
+  return '{\n' + entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${exactJson(x, inner)}`).join(',\n') + '\n' + indent + '}';
 }
 
 /** Plain JSON data of a value for transports that parse with JSON.parse: integers beyond ±2^53 as decimal strings (valueFromJson reads them back exactly). */

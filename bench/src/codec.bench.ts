@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { readCf, writeCf } from '../../server/src/codec/cf';
 import { decodeStream, encodeStream, RamRecord, sectionDescriptions, StreamOptions } from '../../server/src/codec/stream';
 import { loadWorkspace } from '../../server/src/host/files';
@@ -52,7 +53,12 @@ function ramHeavy(): Uint8Array {
 
 const valuesOnly: StreamOptions = { ...withExamples, annotate: false };
 const rows: string[][] = [['stream', 'MB', 'decode MB/s', '+ annotations MB/s', 'layout only MB/s', 'encode MB/s', 'QEMU → CBOR MB/s', 'CBOR → QEMU MB/s', 'CBOR MB']];
-for (const [name, bytes] of [['pc-7.2-devices.mig (real; 16 sections by the examples)', new Uint8Array(fs.readFileSync(path.join(fixtures, 'pc-7.2-devices.mig')))], ['RAM-heavy (64 MiB of data pages)', ramHeavy()]] as const) {
+const streams: Array<[string, Uint8Array]> = [
+  ['pc-7.2-devices.mig (real; 16 sections by the examples)', new Uint8Array(fs.readFileSync(path.join(fixtures, 'pc-7.2-devices.mig')))],
+  ['pc-7.2-many.mig (real, device-heavy: 16 vCPUs, 12 NICs)', new Uint8Array(zlib.gunzipSync(fs.readFileSync(path.join(fixtures, 'pc-7.2-many.mig.gz'))))],
+  ['RAM-heavy (64 MiB of data pages)', ramHeavy()],
+];
+for (const [name, bytes] of streams) {
   const mb = bytes.length / 1e6;
   const s = decodeStream(bytes, withExamples);
   const cbor = writeCf(s);

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { main } from '../../server/src/cli/main';
 import { examplesDir, fixtures, updateGolden } from '../util/paths';
 
@@ -157,6 +158,21 @@ describe('cli: vmsd decode', () => {
       assert.equal(r.out, fs.readFileSync(golden, 'utf8'), `golden ${golden} differs (UPDATE_GOLDEN=1 to regenerate)`);
     });
   }
+
+  it('pc-7.2-many.mig.gz (16 vCPUs, 12 NICs, USB): the text decode with the examples matches its golden file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-many-'));
+    try {
+      const file = path.join(dir, 'pc-7.2-many.mig');
+      fs.writeFileSync(file, zlib.gunzipSync(fs.readFileSync(path.join(qemu, 'pc-7.2-many.mig.gz'))));
+      const r = await run(['decode', file, '-d', examplesDir]);
+      assert.equal(r.code, 0, r.err);
+      const golden = path.join(qemu, 'pc-7.2-many.decode.txt.gz');
+      if (updateGolden) fs.writeFileSync(golden, zlib.gzipSync(r.out, { level: 9 }));
+      assert.ok(r.out === zlib.gunzipSync(fs.readFileSync(golden)).toString('utf8'), `golden ${golden} differs (UPDATE_GOLDEN=1 to regenerate)`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('pc-2.2.mig: the text decode with the descriptions imported from pc-2.3.mig matches its golden file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-imp22-'));

@@ -19,7 +19,11 @@ const analysis = workspaceOf(
 ).analysis();
 const withExamples: StreamOptions = { analysis, descriptions: sectionDescriptions(analysis) };
 const vmdescOnly: StreamOptions = { analysis, descriptions: new Map() };
-const read = (f: string) => new Uint8Array(fs.readFileSync(path.join(fixtures, 'qemu', f)));
+/** A fixture stream's bytes; the big one is kept gzipped. */
+const read = (f: string) => {
+  const b = fs.readFileSync(path.join(fixtures, 'qemu', f));
+  return new Uint8Array(f.endsWith('.gz') ? zlib.gunzipSync(b) : b);
+};
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 /** The machine types of the streams, each with its committed -dump-vmstate (streams.txt). */
 const dumps = ['pc-i440fx-7.2', 'pc-q35-7.2', 'pc-i440fx-2.3', 'pc-i440fx-2.2'];
@@ -63,6 +67,19 @@ const byExamples: Array<{ file: string; machine?: string; compat?: string; examp
     vmdesc: ['cpu_common', 'cpu', 'kvm-tpr-opt', 'apic', 'PCIHost', '0000:00:00.0/I440FX', 'dma', 'dma', '0000:00:01.0/PIIX3', 'pcspk', 'pckbd', 'vmmouse', 'port92', '0000:00:01.1/ide', 'i2c_bus', 'acpi_build'],
   },
   {
+    // 16 vCPUs (cpu_common, cpu, apic each; kvm-tpr-opt once), six NICs of each kind, a
+    // UHCI controller with a tablet and, through the hub QEMU adds, a keyboard.
+    file: 'pc-7.2-many.mig.gz',
+    compat: 'pc-i440fx-7.2',
+    examples: [...pcDevices, ...[2, 4, 6, 8, 0xa, 0xc].map((n) => `0000:00:0${n.toString(16)}.0/e1000`), 'globalstate'],
+    vmdesc: [
+      ...Array.from({ length: 16 }, (_, i) => (i === 0 ? ['cpu_common', 'cpu', 'kvm-tpr-opt', 'apic'] : ['cpu_common', 'cpu', 'apic'])).flat(),
+      'PCIHost', '0000:00:00.0/I440FX', 'dma', 'dma', '0000:00:01.0/PIIX3', 'pcspk', 'pckbd', 'vmmouse', 'port92', '0000:00:01.1/ide', 'i2c_bus',
+      ...[3, 5, 7, 9, 0xb, 0xd].map((n) => `0000:00:0${n.toString(16)}.0/virtio-net`),
+      '0000:00:0e.0/uhci', '0000:00:0e.0/1/usb-ptr', '0000:00:0e.0/2/usb-hub', '0000:00:0e.0/2.1/usb-kbd', 'acpi_build',
+    ],
+  },
+  {
     // No configuration record: the machine type is given, for the compat entries of
     // examples/pc-i440fx.vmsd. No PCIHost (sent from 2.4 on), no pcspk (from 2.5 on).
     file: 'pc-2.3.mig',
@@ -102,7 +119,7 @@ function disagreements(ours: Annotation[], vmdesc: Annotation[]): string[] {
 describe('codec: every fixture stream', () => {
   it('streams.txt gives the command line of every committed stream and -dump-vmstate file', () => {
     const listed = fs.readFileSync(path.join(fixtures, 'qemu', 'streams.txt'), 'utf8');
-    const files = fs.readdirSync(path.join(fixtures, 'qemu')).filter((x) => x.endsWith('.mig') || /^dump-.*\.json\.gz$/.test(x));
+    const files = fs.readdirSync(path.join(fixtures, 'qemu')).filter((x) => /\.mig(\.gz)?$/.test(x) || /^dump-.*\.json\.gz$/.test(x));
     for (const f of files) assert.match(listed, new RegExp(`^${f.replace(/\./g, '\\.')}: qemu-system-x86_64 `, 'm'));
     assert.deepEqual(files.filter((f) => f.startsWith('dump-')).sort(), dumps.map((m) => `dump-${m}.json.gz`).sort());
   });
@@ -120,7 +137,7 @@ describe('codec: every fixture stream', () => {
     }
   });
 
-  for (const file of ['pc-7.2.mig', 'pc-7.2-devices.mig', 'q35-7.2.mig', 'pc-7.2-caps.mig', 'pc-2.3.mig']) {
+  for (const file of ['pc-7.2.mig', 'pc-7.2-devices.mig', 'q35-7.2.mig', 'pc-7.2-caps.mig', 'pc-2.3.mig', 'pc-7.2-many.mig.gz']) {
     it(`${file}: QEMU → model → QEMU and QEMU → CBOR → QEMU are byte-identical, named by the vmdesc`, () => {
       const bytes = read(file);
       const s = decodeStream(bytes, vmdescOnly);

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { findVmdesc, decodeStream, encodeStream, sectionDescriptions, StreamOptions } from '../../server/src/codec/stream';
 import { vmdescOpaqueTest, vmdescText } from '../../server/src/codec/vmdesc';
 import { encodeWithVmdesc } from '../../server/src/codec/vmstate';
@@ -17,8 +18,11 @@ const analysis = workspaceOf(
   fs.readdirSync(examplesDir).filter((f) => f.endsWith('.vmsd')).map((f) => ({ uri: 'file:///ex/' + f, text: fs.readFileSync(path.join(examplesDir, f), 'utf8') })),
 ).analysis();
 const examples: StreamOptions = { analysis, descriptions: sectionDescriptions(analysis) };
-const streams: Array<[string, string | undefined]> = [['pc-7.2.mig', undefined], ['pc-7.2-devices.mig', undefined], ['q35-7.2.mig', undefined], ['pc-2.3.mig', 'pc-i440fx-2.3'], ['pc-7.2-caps.mig', undefined]];
-const read = (f: string) => new Uint8Array(fs.readFileSync(path.join(fixtures, 'qemu', f)));
+const streams: Array<[string, string | undefined]> = [['pc-7.2.mig', undefined], ['pc-7.2-devices.mig', undefined], ['q35-7.2.mig', undefined], ['pc-2.3.mig', 'pc-i440fx-2.3'], ['pc-7.2-caps.mig', undefined], ['pc-7.2-many.mig.gz', undefined]];
+const read = (f: string) => {
+  const b = fs.readFileSync(path.join(fixtures, 'qemu', f));
+  return new Uint8Array(f.endsWith('.gz') ? zlib.gunzipSync(b) : b);
+};
 
 describe('codec: writing the vmdesc', () => {
   for (const [file, machine] of streams) {

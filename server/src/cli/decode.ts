@@ -1,14 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeMigration, AnalyzeMigrationError, analyzeMigrationVmdescProblem } from '../codec/analyze-migration';
+import { analyzeMigration, analyzeMigrationBytes, AnalyzeMigrationError, analyzeMigrationVmdescProblem } from '../codec/analyze-migration';
 import { DecodeError, EncodeError, hexBytes } from '../codec/bytes';
 import { isCf } from '../codec/cf-magic';
 // cbor-x is loaded only for CBOR input or output (see cf-magic.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cf = () => require('../codec/cf') as typeof import('../codec/cf');
 import { decodeStream, encodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
-import { conformStream } from '../codec/keyed';
-import { exactJson } from '../codec/values';
+// Loaded when needed: keyed reading (CBOR with -d) and the JSON printer pull in values.ts.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const keyed = () => require('../codec/keyed') as typeof import('../codec/keyed');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const values = () => require('../codec/values') as typeof import('../codec/values');
 import { Annotation, BodyValue, FieldValue } from '../codec/vmstate';
 import { Analysis } from '../semantic/analyzer';
 import { knownMachine, loadDescriptions, readStream } from './inputs';
@@ -83,13 +86,16 @@ export function runDecode(file: string, opts: DecodeOptions, io: Io): number {
   }
   if (opts.format === 'analyze-migration') {
     try {
-      io.out(analyzeMigration(stream, isCf(bytes) ? undefined : bytes));
+      // 8 MB of JSON for a 2 MB stream: written as the bytes it is built in when stdout takes bytes.
+      const source = isCf(bytes) ? undefined : bytes;
+      if (io.outBytes) io.outBytes(analyzeMigrationBytes(stream, source));
+      else io.out(analyzeMigration(stream, source));
     } catch (e) {
       if (!(e instanceof AnalyzeMigrationError)) throw e;
       io.err(`vmsd: ${file}: ${e.message}\n`);
       return 1;
     }
-  } else if (opts.format === 'json') io.out(exactJson(streamJson(stream), '') + '\n');
+  } else if (opts.format === 'json') io.out(values().exactJson(streamJson(stream), '') + '\n');
   else if (opts.format === 'text') io.out(streamText(stream));
   else io.out(annotatedDump(stream, bytes));
   return 0;
@@ -153,7 +159,7 @@ export interface TranscodeOptions {
 function readCfWith(bytes: Uint8Array, analysis: Analysis, opts: { descriptions?: string[]; machine?: string }, io: Io): Stream {
   const s = cf().readCf(bytes);
   if (!opts.descriptions?.length) return s;
-  const c = conformStream(s, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine });
+  const c = keyed().conformStream(s, { analysis, descriptions: sectionDescriptions(analysis), machine: opts.machine });
   for (const n of c.notes) io.err(`vmsd: note: ${n.section}: ${n.message}\n`);
   if (c.changed && s.vmdesc) io.err('vmsd: note: the descriptions read the stream differently from how it was written; a QEMU stream written from it gets a vmdesc written anew\n');
   return c.stream;

@@ -1,7 +1,12 @@
 import * as fs from 'node:fs';
 import { findMachine } from '../codec/machine';
-import { loadWorkspace } from '../host/files';
-import { Analysis } from '../semantic/analyzer';
+import type { Analysis } from '../semantic/analyzer';
+// The analyzer is loaded only when there are descriptions to analyse.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const files = () => require('../host/files') as typeof import('../host/files');
+
+/** The analysis of no description at all, without loading the analyzer (a short decode's startup). */
+const NO_DESCRIPTIONS: Analysis = { files: new Map(), diagnostics: new Map(), references: new Map(), descriptions: [], enums: [], consts: [], devices: [], machines: [] };
 import type { Io } from './main';
 
 /** What the stream commands (decode, transcode, encode, import) read: streams and descriptions. */
@@ -14,8 +19,8 @@ export const MAX_STREAM_BYTES = 1024 * 1024 * 1024;
 
 /** The descriptions named with -d, or none; undefined (after saying why) when they are broken. */
 export function loadDescriptions(paths: string[] | undefined, io: Io): Analysis | undefined {
-  if (!paths?.length) return loadWorkspace([]).workspace.analysis();
-  const loaded = loadWorkspace(paths);
+  if (!paths?.length) return NO_DESCRIPTIONS;
+  const loaded = files().loadWorkspace(paths);
   for (const p of loaded.problems) io.err(`vmsd: ${p.path}: ${p.message}\n`);
   if (loaded.problems.length) return undefined;
   const analysis = loaded.workspace.analysis();

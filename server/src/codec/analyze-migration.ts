@@ -69,6 +69,11 @@ export function analyzeMigrationVmdescProblem(bytes: Uint8Array): string | undef
  * from its bytes); without it (a CBOR stream) they are rebuilt from their vmdesc values.
  */
 export function analyzeMigration(stream: Stream, source?: Uint8Array): string {
+  return new TextDecoder().decode(analyzeMigrationBytes(stream, source)); // ASCII: any decoder will do
+}
+
+/** The same output as bytes (ASCII), for writing out without a round trip through a string. */
+export function analyzeMigrationBytes(stream: Stream, source?: Uint8Array): Uint8Array {
   if (!stream.vmdesc) fail('the stream has no vmdesc; analyze-migration.py reads device sections only by it');
   const devices = new Map<string, VmdescDevice>();
   for (const d of stream.vmdesc!) devices.set(`${d.name}\0${d.instance_id}`, d);
@@ -452,8 +457,8 @@ class Ascii {
     this.n = n;
   }
 
-  finish(): string {
-    return new TextDecoder().decode(this.buf.subarray(0, this.n)); // ASCII: any decoder will do
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.n);
   }
 }
 

@@ -320,8 +320,9 @@ function walkRam(r: Reader, ignoreShared: boolean, state: { block: string }, s: 
 
 /** The vmdesc at the end of a stream (`0x06, be32 length, JSON` reaching the last byte), if valid. */
 export function findVmdesc(bytes: Uint8Array): { devices: VmdescDevice[] } | undefined {
-  for (let i = Math.max(0, bytes.length - 16 * 1024 * 1024); i < bytes.length; i++) {
-    // Search forward for `06 len {` whose length reaches exactly the end of the file.
+  // From the end backwards: JSON text holds no raw 0x06, so the first `06 len {` whose
+  // length reaches exactly the end is QEMU's record, found after scanning the JSON alone.
+  for (let i = bytes.length - 6; i >= Math.max(0, bytes.length - 16 * 1024 * 1024); i--) {
     if (bytes[i] !== 0x06 || i + 5 >= bytes.length || bytes[i + 5] !== 0x7b) continue;
     const len = ((bytes[i + 1] << 24) >>> 0) + (bytes[i + 2] << 16) + (bytes[i + 3] << 8) + bytes[i + 4];
     if (i + 5 + len !== bytes.length) continue;

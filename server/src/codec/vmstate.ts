@@ -476,6 +476,18 @@ function inRange(v: bigint, type: string, offset: number, path: string): bigint 
   return v;
 }
 
+/** What a value is, for "found …" in errors. */
+function shape(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'NULL';
+  if (typeof v === 'bigint' || typeof v === 'number') return `the number ${v}`;
+  if (typeof v === 'boolean') return String(v);
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  if (Array.isArray(v)) return `${v.length} elements`;
+  if (typeof v === 'object') return 'a map without "fields"';
+  return typeof v;
+}
+
 function isBody(x: FieldValue | undefined): x is BodyValue {
   return !!x && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Uint8Array) && typeof x.fields === 'object' && !!x.fields;
 }
@@ -510,7 +522,7 @@ class Encoder {
       const at = { offset: this.w.length, path: fpath };
       if (!exists(f, scope, this.opts, at)) continue;
       const v = ownValue(value.fields, name);
-      if (v === undefined) throw new DecodeError('the value has no such field', this.w.length, fpath);
+      if (v === undefined) throw new DecodeError(`expected a value for \`${name}\` (present at version ${version}), found none`, this.w.length, fpath);
       this.field(f, v, scope, fpath, depth, vd && { list: vd.fields!, name: vmdescName(body, f) });
       setValue(scope.values, name, v);
     }
@@ -537,7 +549,7 @@ class Encoder {
     const n = countOf(f, scope, this.opts, { offset: this.w.length, path });
     const type = f.name === undefined ? 'unused_buffer' : infoName(f.type);
     if (el.kind === 'bytes' || el.kind === 'bitmap' || el.kind === 'opaque') {
-      if (!(v instanceof Uint8Array)) throw new DecodeError('expected bytes', this.w.length, path);
+      if (!(v instanceof Uint8Array)) throw new DecodeError(`expected bytes, found ${shape(v)}`, this.w.length, path);
       const want = el.kind === 'bitmap' ? Math.ceil((n ?? 0) / 64) * 8 : n;
       if (want !== undefined && v.length !== want) throw new DecodeError(`expected ${want} bytes, found ${v.length}`, this.w.length, path);
       this.w.bytes(v);
@@ -558,7 +570,7 @@ class Encoder {
       if (e) e.size = this.w.length - start;
       return;
     }
-    if (!Array.isArray(v) || v.length !== n) throw new DecodeError(`expected ${n} elements`, this.w.length, path);
+    if (!Array.isArray(v) || v.length !== n) throw new DecodeError(`expected ${n} elements, found ${shape(v)}`, this.w.length, path);
     const fold = canFold(f);
     v.forEach((x, i) => {
       const start = this.w.length;
@@ -577,22 +589,22 @@ class Encoder {
         if (el.name === 'bool') return this.w.u8(v ? 1 : 0);
         if (el.name === 'f64') return this.w.f64(Number(v));
         // Integers come as bigints from our decoder, as numbers from CBOR and JSON readers.
-        if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) throw new DecodeError(`expected an integer for ${el.name}`, this.w.length, path);
+        if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) throw new DecodeError(`expected an integer for ${el.name}, found ${shape(v)}`, this.w.length, path);
         return this.w.int(inRange(BigInt(v as bigint | number), el.name, this.w.length, path), SCALARS[el.name].size);
       }
       case 'enum':
-        if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) throw new DecodeError('expected an integer', this.w.length, path);
+        if (typeof v !== 'bigint' && !Number.isSafeInteger(v)) throw new DecodeError(`expected an integer, found ${shape(v)}`, this.w.length, path);
         return this.w.int(inRange(BigInt(v as bigint | number), el.enum.base, this.w.length, path), SCALARS[el.enum.base].size);
       case 'struct':
       case 'tmp':
-        if (!v || typeof v !== 'object' || !('fields' in v)) throw new DecodeError('expected a description value', this.w.length, path);
+        if (!isBody(v)) throw new DecodeError(`expected a description value {fields, subsections}, found ${shape(v)}`, this.w.length, path);
         // VMS_STRUCT nests its description under "struct"; tmp and vstruct write it into the field's entry.
         return this.body(el.description.body, v, el.kind === 'struct' && el.version !== undefined ? el.version : el.description.body.version, path, depth + 1, undefined, e && (el.kind === 'struct' && el.version === undefined ? (e.struct = {} as VmdescBody) : (e as unknown as VmdescBody)));
       case 'list': {
         const elementBody = el.element.kind === 'struct' ? el.element.description.body : undefined;
-        if (!Array.isArray(v) || !elementBody) throw new DecodeError('expected a list of description values', this.w.length, path);
+        if (!Array.isArray(v) || !elementBody) throw new DecodeError(`expected a list of description values, found ${shape(v)}`, this.w.length, path);
         v.forEach((x, i) => {
-          if (!isBody(x)) throw new DecodeError('expected a description value', this.w.length, `${path}[${i}]`);
+          if (!isBody(x)) throw new DecodeError(`expected a description value, found ${shape(x)}`, this.w.length, `${path}[${i}]`);
           this.w.u8(1);
           this.body(elementBody, x, elementBody.version, `${path}[${i}]`, depth + 1, undefined);
         });
@@ -600,7 +612,7 @@ class Encoder {
         return;
       }
       case 'tree': {
-        if (!Array.isArray(v)) throw new DecodeError('expected a list of tree nodes {key, value}', this.w.length, path);
+        if (!Array.isArray(v)) throw new DecodeError(`expected a list of tree nodes {key, value}, found ${shape(v)}`, this.w.length, path);
         const valueBody = el.value.kind === 'struct' ? el.value.description.body : undefined;
         if (!valueBody) throw new DecodeError('tree values must be descriptions', this.w.length, path);
         this.w.int(BigInt(v.length), 4);
@@ -608,13 +620,13 @@ class Encoder {
           const npath = `${path}[${i}]`;
           const key = isBody(node) ? node.fields.key : undefined;
           const value = isBody(node) ? node.fields.value : undefined;
-          if (key === undefined || !isBody(value)) throw new DecodeError('expected a tree node {key, value}', this.w.length, npath);
+          if (key === undefined || !isBody(value)) throw new DecodeError(`expected a tree node {key, value}, found ${shape(node)}`, this.w.length, npath);
           this.w.u8(1);
           if (el.key.kind === 'struct') {
-            if (!isBody(key)) throw new DecodeError('expected a description value', this.w.length, `${npath}.key`);
+            if (!isBody(key)) throw new DecodeError(`expected a description value, found ${shape(key)}`, this.w.length, `${npath}.key`);
             this.body(el.key.description.body, key, el.key.description.body.version, `${npath}.key`, depth + 1, undefined);
           } else {
-            if (typeof key !== 'bigint' && !Number.isSafeInteger(key)) throw new DecodeError('expected an integer', this.w.length, `${npath}.key`);
+            if (typeof key !== 'bigint' && !Number.isSafeInteger(key)) throw new DecodeError(`expected an integer, found ${shape(key)}`, this.w.length, `${npath}.key`);
             this.w.int(BigInt(key as bigint | number), 8);
           }
           this.body(valueBody, value, valueBody.version, `${npath}.value`, depth + 1, undefined);

@@ -59,6 +59,7 @@ export const CODES = {
   VL309: { severity: 'warning', title: 'empty array' },
   VL310: { severity: 'error', title: 'statement not allowed here' },
   VL311: { severity: 'warning', title: 'count field missing in older versions' },
+  VL312: { severity: 'warning', title: 'subsection taken for a subsection of an earlier sibling' },
   // devices and machine types
   VL400: { severity: 'error', title: 'inheritance cycle' },
   VL401: { severity: 'warning', title: 'repeated compat entry' },

@@ -967,7 +967,36 @@ class Builder {
       }
     }
     fieldIndex.set(body, indexFields(body));
+    this.checkSubsectionShadowing(body);
     return body;
+  }
+
+  /**
+   * QEMU loads a subsection's own subsections while the next name starts with its name:
+   * a later sibling whose wire name extends an earlier one's (`dev/a`, then `dev/ab`) is
+   * taken for a subsection of the earlier one, and the load fails. Each wire name's
+   * prefixes are looked up (255 bytes at most), so a body of many subsections stays linear.
+   */
+  private checkSubsectionShadowing(body: BodyModel): void {
+    if (body.subsections.length < 2) return;
+    const byName = new Map<string, number>();
+    body.subsections.forEach((s, i) => byName.has(s.body.wireName) || byName.set(s.body.wireName, i));
+    body.subsections.forEach((s, j) => {
+      const name = s.body.wireName;
+      for (let n = body.wireName.length + 1; n < name.length && n <= 255; n++) {
+        const i = byName.get(name.slice(0, n));
+        if (i === undefined || i >= j) continue;
+        const earlier = body.subsections[i];
+        this.report(
+          s.uri,
+          'VL312',
+          `\`${name}\` starts with the wire name of the subsection \`${earlier.body.wireName}\` sent before it: QEMU's loader takes it for a subsection of \`${earlier.body.wireName}\` and fails ("does not exist") whenever both are sent; rename it or declare it first`,
+          s.nameRange,
+          { related: [{ uri: earlier.uri, start: earlier.nameRange.start, end: earlier.nameRange.end, message: 'sent before it' }] },
+        );
+        break;
+      }
+    });
   }
 
   /** `alias` names: old keys of the keyed stream, so they must not collide with live ones. */

@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import { findMachine } from '../codec/machine';
+import { readStreamFile } from '../host/streams';
 import type { Analysis } from '../semantic/analyzer';
 // The analyzer is loaded only when there are descriptions to analyse.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -11,11 +11,6 @@ import type { Io } from './main';
 
 /** What the stream commands (decode, transcode, encode, import) read: streams and descriptions. */
 
-/**
- * Streams are read whole; beyond this they are refused with a clear message rather than
- * failing inside Node's buffer allocation (streaming decode is planned with RAM extraction).
- */
-export const MAX_STREAM_BYTES = 1024 * 1024 * 1024;
 
 /** The descriptions named with -d, or none; undefined (after saying why) when they are broken. */
 export function loadDescriptions(paths: string[] | undefined, io: Io): Analysis | undefined {
@@ -41,13 +36,8 @@ export function knownMachine(analysis: Analysis, machine: string | undefined, io
 }
 
 export function readStream(file: string, io: Io): Uint8Array | undefined {
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new Error('not a file');
-    if (st.size > MAX_STREAM_BYTES) throw new Error(`${st.size} bytes is more than the ${MAX_STREAM_BYTES}-byte limit`);
-    return new Uint8Array(fs.readFileSync(file));
-  } catch (e) {
-    io.err(`vmsd: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
-    return undefined;
-  }
+  const r = readStreamFile(file);
+  if ('bytes' in r) return r.bytes;
+  io.err(`vmsd: ${file}: ${r.error}\n`);
+  return undefined;
 }

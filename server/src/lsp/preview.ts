@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DecodeError } from '../codec/bytes';
 import { isCf, readCf } from '../codec/cf';
@@ -7,6 +6,7 @@ import { preview, PreviewAnnotation, PreviewResult } from '../codec/preview';
 import { decodeStream, sectionDescriptions, Stream, StreamSection } from '../codec/stream';
 import { JsonData, ValueError, valueToJsonData } from '../codec/values';
 import { toPath } from '../host/files';
+import { readStreamFile, statStream } from '../host/streams';
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel } from '../semantic/model';
 
@@ -38,8 +38,6 @@ export interface PreviewParams {
 export const PREVIEW_PAGE = 5000;
 export const STREAM_PAGE = 1000;
 export const MAX_PAGE = 20000;
-/** Streams are read whole; beyond this they are refused (as by `vmsd decode`). */
-export const MAX_STREAM_BYTES = 1024 * 1024 * 1024;
 
 function pageOf(p: { offset?: number; limit?: number } | undefined, def: number): { offset: number; limit: number } {
   const offset = p?.offset ?? 0;
@@ -166,15 +164,9 @@ export class StreamRequests {
     if (from !== 'workspace' && from !== 'none') throw new RequestError(`descriptionsFrom must be "workspace" or "none", not ${JSON.stringify(from)}`);
     if (p.machine !== undefined && !findMachine(analysis, p.machine)) throw new RequestError(`the workspace defines no machine type \`${p.machine}\``);
     const file = resolveFile(p, folders);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(file);
-    } catch (e) {
-      throw new RequestError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
-    if (!st.isFile()) throw new RequestError(`${file}: not a file`);
-    if (st.size > MAX_STREAM_BYTES) throw new RequestError(`${file}: ${st.size} bytes is more than the ${MAX_STREAM_BYTES}-byte limit`);
-    const key = [file, st.mtimeMs, st.size, from, p.machine ?? ''].join('\u0000');
+    const st = statStream(file);
+    if ('error' in st) throw new RequestError(`${file}: ${st.error}`);
+    const key = [st.identity, from, p.machine ?? ''].join('\u0000');
     const d = this.last && this.last.key === key && this.last.analysis === analysis ? this.last : (this.last = decodeFile(analysis, file, key, from, p.machine));
     return resultOf(d, p.page);
   }
@@ -193,7 +185,9 @@ function resolveFile(p: DecodeStreamParams, folders: string[]): string {
 }
 
 function decodeFile(analysis: Analysis, file: string, key: string, from: 'workspace' | 'none', machine: string | undefined): Decoded {
-  const bytes = new Uint8Array(fs.readFileSync(file));
+  const read = readStreamFile(file);
+  if ('error' in read) throw new RequestError(`${file}: ${read.error}`);
+  const bytes = read.bytes;
   const cf = isCf(bytes);
   const d: Decoded = { key, analysis, file, size: bytes.length, format: cf ? 'cbor' : 'qemu', decodedWith: from === 'workspace' ? 'descriptions' : 'vmdesc', annotations: [], firstOf: [] };
   const run = (descriptions: Map<string, BodyModel>) => (cf ? readCf(bytes) : decodeStream(bytes, { analysis, descriptions, machine }));

@@ -8,8 +8,8 @@ import { repoRoot } from './util/paths';
  * but cli/, host/, lsp/, node.ts) imports no Node module and nothing of the protocol.
  */
 const src = path.join(repoRoot, 'server', 'src');
-const layers = ['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'codec', 'interop', 'ide', 'host', 'lsp', 'cli'];
-const core = new Set(['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'codec', 'interop', 'ide']);
+const layers = ['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'codec', 'interop', 'compat', 'ide', 'host', 'lsp', 'cli'];
+const core = new Set(['util', 'diagnostics', 'syntax', 'semantic', 'format', 'checks', 'codec', 'interop', 'compat', 'ide']);
 /** Packages the core may use: pure, and built for browsers as well as Node. */
 const corePackages = new Set(['cbor-x']);
 

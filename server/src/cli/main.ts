@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import type { CheckDumpsOptions } from './check-dumps';
 import type { DecodeOptions, TranscodeOptions } from './decode';
 import type { EncodeOptions } from './encode';
 import type { ImportVmdescOptions } from './import';
@@ -14,6 +15,7 @@ const commands = {
   decode: () => require('./decode') as typeof import('./decode'),
   encode: () => require('./encode') as typeof import('./encode'),
   import: () => require('./import') as typeof import('./import'),
+  checkDumps: () => require('./check-dumps') as typeof import('./check-dumps'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -112,6 +114,17 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--opaque <answers...>', 'decide tests the description cannot compute: NAME=true|false (a field or subsection name or path)')
     .action((opts: EncodeOptions) => {
       code = commands.encode().runEncode(opts, io);
+    });
+
+  program
+    .command('check-dumps')
+    .description('compare two -dump-vmstate files (SRC: the QEMU migrated from, DEST: the one migrated to); --format static-checker (the default, and for now the only format) prints what QEMU\'s vmstate-static-checker.py prints and exits with its error count')
+    .argument('<src>', 'SRC dump (qemu -dump-vmstate FILE; .gz accepted)')
+    .argument('<dest>', 'DEST dump')
+    .option('--reverse', 'swap SRC and DEST (check backward migration)')
+    .addOption(new Option('--format <format>', 'output format').choices(['static-checker']).default('static-checker'))
+    .action((src: string, dest: string, opts: CheckDumpsOptions) => {
+      code = commands.checkDumps().runCheckDumps(src, dest, opts, io);
     });
 
   const imports = program.command('import').description('write .vmsd descriptions from what QEMU records');

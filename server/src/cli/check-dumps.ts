@@ -35,7 +35,7 @@ export function runCheckDumps(srcFile: string, destFile: string, opts: CheckDump
 }
 
 /** A dump file's JSON (gzip-compressed files are accepted too); undefined after saying why. */
-function readDump(file: string, io: Io): { value: unknown } | undefined {
+export function readDump(file: string, io: Io): { value: unknown } | undefined {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);

@@ -6,7 +6,11 @@ import { isCf } from '../codec/cf-magic';
 const cf = () => require('../codec/cf') as typeof import('../codec/cf');
 import { decodeStream, findVmdesc, sectionDescriptions, Stream } from '../codec/stream';
 import { loadWorkspace } from '../host/files';
+import { runRuleSets } from '../checks/pipeline';
+import type { ImportedFile } from '../interop/import-common';
+import { DumpFormatError, importQemuDump, QemuDump, validDump } from '../interop/qemu-dump-import';
 import { importVmdesc } from '../interop/vmdesc-import';
+import { readDump } from './check-dumps';
 import { readStream } from './inputs';
 import type { Io } from './main';
 
@@ -42,24 +46,8 @@ export function runImportVmdesc(file: string, opts: ImportVmdescOptions, io: Io)
   }
   const result = importVmdesc(stream.vmdesc, path.basename(file));
 
-  // Never overwrite: the user may have edited an earlier import.
-  const targets = result.files.map((f) => ({ ...f, path: path.join(opts.output, f.name) }));
-  const existing = targets.filter((t) => fs.existsSync(t.path));
-  if (existing.length && !opts.force) {
-    io.err(`vmsd: ${existing.map((t) => t.path).join(', ')} already exist${existing.length === 1 ? 's' : ''}; use --force to replace\n`);
-    return 2;
-  }
-  try {
-    fs.mkdirSync(opts.output, { recursive: true });
-    for (const t of targets) {
-      const tmp = `${t.path}.vmsd-tmp-${process.pid}`;
-      fs.writeFileSync(tmp, t.text);
-      fs.renameSync(tmp, t.path);
-    }
-  } catch (e) {
-    io.err(`vmsd: ${opts.output}: ${(e as Error).message}\n`);
-    return 2;
-  }
+  const targets = writeImported(result.files, opts, io);
+  if (!targets) return 2;
   for (const n of result.notes) io.err(`vmsd: note: ${n}\n`);
 
   // The proof: decode the stream with the imported descriptions only.
@@ -85,5 +73,73 @@ export function runImportVmdesc(file: string, opts: ImportVmdescOptions, io: Io)
     return 1;
   }
   io.out(`wrote ${targets.length} file${targets.length === 1 ? '' : 's'} to ${opts.output}; they decode all ${devices.length} device sections of ${file}\n`);
+  return 0;
+}
+
+/**
+ * Writes an import to opts.output, never replacing a file without --force (the user may
+ * have edited an earlier import), each file atomically. The files with their paths, or
+ * undefined after saying why (exit 2).
+ */
+function writeImported(files: ImportedFile[], opts: { output: string; force?: boolean }, io: Io): Array<ImportedFile & { path: string }> | undefined {
+  const targets = files.map((f) => ({ ...f, path: path.join(opts.output, f.name) }));
+  const existing = targets.filter((t) => fs.existsSync(t.path));
+  if (existing.length && !opts.force) {
+    const shown = existing.slice(0, 3).map((t) => t.path).join(', ') + (existing.length > 3 ? ` and ${existing.length - 3} more` : '');
+    io.err(`vmsd: ${shown} already exist${existing.length === 1 ? 's' : ''}; use --force to replace\n`);
+    return undefined;
+  }
+  try {
+    fs.mkdirSync(opts.output, { recursive: true });
+    for (const t of targets) {
+      const tmp = `${t.path}.vmsd-tmp-${process.pid}`;
+      fs.writeFileSync(tmp, t.text);
+      fs.renameSync(tmp, t.path);
+    }
+  } catch (e) {
+    io.err(`vmsd: ${opts.output}: ${(e as Error).message}\n`);
+    return undefined;
+  }
+  return targets;
+}
+
+export type ImportQemuDumpOptions = ImportVmdescOptions;
+
+/**
+ * `vmsd import qemu-dump DUMP -o DIR`: descriptions from a `-dump-vmstate` file (gzip
+ * accepted), written to DIR, then loaded and checked as `vmsd check` does: errors are a
+ * bug of the importer (exit 1); warnings are counted in the summary.
+ */
+export function runImportQemuDump(file: string, opts: ImportQemuDumpOptions, io: Io): number {
+  const json = readDump(file, io);
+  if (json === undefined) return 2;
+  let dump: QemuDump;
+  try {
+    dump = validDump(json.value);
+  } catch (e) {
+    if (!(e instanceof DumpFormatError)) throw e;
+    io.err(`vmsd: ${file}: ${e.message}\n`);
+    return 2;
+  }
+  const result = importQemuDump(dump, path.basename(file));
+  const targets = writeImported(result.files, opts, io);
+  if (!targets) return 2;
+  for (const n of result.notes) io.err(`vmsd: note: ${n}\n`);
+
+  const loaded = loadWorkspace(targets.map((t) => t.path));
+  const analysis = loaded.workspace.analysis();
+  const diags = runRuleSets(analysis, loaded.workspace.uris());
+  const errors = diags.filter((d) => d.severity === 'error');
+  const warnings = diags.filter((d) => d.severity === 'warning').length;
+  if (errors.length || loaded.problems.length) {
+    const lines = [...loaded.problems.map((p) => `${p.path}: ${p.message}`), ...errors.map((d) => `${d.uri}: ${d.code} ${d.message}`)];
+    io.err(`vmsd: the imported descriptions have errors (a bug in the importer):\n${lines.slice(0, 10).join('\n')}\n`);
+    return 1;
+  }
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  io.out(
+    `wrote ${plural(targets.length, 'file')} to ${opts.output}: ${plural(result.descriptions, 'description')}, ${plural(result.devices, 'device')}; ` +
+      `vmsd check: 0 errors, ${plural(warnings, 'warning')}\n`,
+  );
   return 0;
 }

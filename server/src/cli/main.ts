@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CheckDumpsOptions } from './check-dumps';
 import type { DecodeOptions, TranscodeOptions } from './decode';
 import type { EncodeOptions } from './encode';
-import type { ImportVmdescOptions } from './import';
+import type { ImportQemuDumpOptions, ImportVmdescOptions } from './import';
 
 /**
  * Each command's module is loaded when the command runs: a short `vmsd decode` spends
@@ -136,6 +136,15 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--force', 'replace files of an earlier import')
     .action((stream: string, opts: ImportVmdescOptions) => {
       code = commands.import().runImportVmdesc(stream, opts, io);
+    });
+  imports
+    .command('qemu-dump')
+    .description('descriptions from a QEMU -dump-vmstate file: names, versions and nesting; no types or counts (leaf fields are opaque), checked with vmsd check')
+    .argument('<dump>', 'qemu -dump-vmstate FILE output (.gz accepted)')
+    .requiredOption('-o, --output <dir>', 'folder for the .vmsd files (created if missing)')
+    .option('--force', 'replace files of an earlier import')
+    .action((dump: string, opts: ImportQemuDumpOptions) => {
+      code = commands.import().runImportQemuDump(dump, opts, io);
     });
 
   try {

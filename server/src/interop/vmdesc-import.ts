@@ -1,7 +1,6 @@
 import { VmdescBody, VmdescDevice, VmdescField } from '../codec/vmdesc';
-import { format } from '../format/formatter';
-import { BODY_KEYWORDS, FIELD_MODIFIERS, parse, TYPE_KEYWORDS } from '../syntax/parser';
 import { SCALARS } from '../semantic/types';
+import { canonical, fieldName, IDENT, identFor, ImportedFile, uniqueNames } from './import-common';
 
 /**
  * `.vmsd` descriptions from a stream's vmdesc (qemu-wire.md §9): the fields QEMU sent,
@@ -20,10 +19,7 @@ import { SCALARS } from '../semantic/types';
  * subsections are merged. Embedded descriptions used by more than one section go to
  * common.vmsd, which the others include.
  */
-export interface ImportedFile {
-  name: string;
-  text: string;
-}
+export type { ImportedFile };
 
 export interface ImportResult {
   files: ImportedFile[];
@@ -76,9 +72,6 @@ const CHECKED: Record<string, [string, string]> = {
   'uint64 equal': ['u64', 'equal'],
   'int32 le': ['i32', 'le'],
 };
-const RESERVED_TYPE_NAMES = new Set<string>([...Object.keys(SCALARS), ...TYPE_KEYWORDS]);
-const KEYWORD_FIELDS = new Set<string>([...BODY_KEYWORDS, ...FIELD_MODIFIERS]);
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
 /** Deepest nesting followed; validVmdesc already bounds it for stream vmdescs. */
 const MAX_DEPTH = 64;
 
@@ -159,12 +152,7 @@ class Importer {
 
   private fields(fields: VmdescField[], user: string, where: string, depth: number): FieldOut[] {
     const out: FieldOut[] = [];
-    const names = new Map<string, number>();
-    const uniqueName = (n: string) => {
-      const seen = names.get(n) ?? 0;
-      names.set(n, seen + 1);
-      return seen === 0 ? n : `${n}#${seen + 1}`;
-    };
+    const uniqueName = uniqueNames();
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       if (f.type === 'unused_buffer') {
@@ -240,13 +228,7 @@ class Importer {
   }
 
   private identFor(wireName: string): string {
-    let base = wireName.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^-+|-+$/g, '').replace(/-(?![A-Za-z0-9_])/g, '_');
-    if (!/^[A-Za-z_]/.test(base)) base = `_${base}`;
-    if (RESERVED_TYPE_NAMES.has(base)) base = `${base}_state`;
-    let ident = base;
-    for (let n = 2; this.idents.has(ident); n++) ident = `${base}_${n}`;
-    this.idents.add(ident);
-    return ident;
+    return identFor(wireName, this.idents);
   }
 
   // ---- output ----
@@ -323,14 +305,4 @@ class Importer {
       lines.push(`${indent}}`);
     }
   }
-}
-
-function fieldName(n: string): string {
-  return IDENT.test(n) && !KEYWORD_FIELDS.has(n) ? n : JSON.stringify(n);
-}
-
-/** The formatter's layout when the text parses (it always should); the text as built otherwise. */
-function canonical(text: string): string {
-  const tree = parse(text);
-  return (tree.diagnostics.length === 0 && format(tree)) || text;
 }

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { main } from '../../server/src/cli/main';
 import { examplesDir, fixtures } from '../util/paths';
+import { runCli } from '../util/cli';
 
 /**
  * `vmsd decode --format analyze-migration` against the output of QEMU's
@@ -13,12 +13,7 @@ import { examplesDir, fixtures } from '../util/paths';
  * (test/fixtures/qemu/streams.txt says which version); when the script is at
  * $ANALYZE_MIGRATION_PY (default /tmp/analyze/analyze-migration.py) the tests also run it.
  */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const run = runCli;
 
 const qemu = path.join(fixtures, 'qemu');
 /** The script's output for a fixture, kept gzipped (the devices stream's is 1.4 MB of JSON). */

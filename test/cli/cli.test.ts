@@ -3,22 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { main } from '../../server/src/cli/main';
 import { examplesDir, fixtures, updateGolden } from '../util/paths';
+import { runCli } from '../util/cli';
 
 /** Runs the CLI in-process, capturing its output. */
-async function run(args: string[], cwd?: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const old = process.cwd();
-  if (cwd) process.chdir(cwd);
-  try {
-    const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-    return { code, out, err };
-  } finally {
-    process.chdir(old);
-  }
-}
+const run = runCli;
 
 function tmpdir(files: Record<string, string | Uint8Array>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-cli-'));

@@ -2,7 +2,6 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../server/src/cli/main';
 import { readCf, writeCf } from '../../server/src/codec/cf';
 import { conformStream } from '../../server/src/codec/keyed';
 import { ValueError } from '../../server/src/codec/values';
@@ -10,6 +9,7 @@ import { BodyValue } from '../../server/src/codec/vmstate';
 import { decodeStream, encodeStream, sectionDescriptions, StreamOptions } from '../../server/src/codec/stream';
 import { examplesDir, fixtures } from '../util/paths';
 import { workspaceOf } from '../util/workspace';
+import { runCli } from '../util/cli';
 
 /**
  * The self-describing stream read with descriptions of another version (language.md
@@ -116,12 +116,7 @@ describe('cf: reading with descriptions of another version', () => {
       }
       const cborFile = path.join(dir, 'pc.cbor');
       fs.writeFileSync(cborFile, cbor);
-      const run = async (args: string[]) => {
-        let out = '';
-        let err = '';
-        const code = await main(args, { out: (x) => (out += x), err: (x) => (err += x) });
-        return { code, out, err };
-      };
+      const run = runCli;
       const d = await run(['decode', cborFile, '-d', dir, '--format', 'json']);
       assert.equal(d.code, 0, d.err);
       assert.match(d.err, /vmsd: note: hpet: `hpet.isr` is not in the description `hpet` at version 3: skipped/);

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { main } from '../../server/src/cli/main';
 import { DumpShapeError, staticCheck } from '../../server/src/compat/static-checker';
 import { fixtures } from '../util/paths';
+import { runCli } from '../util/cli';
 
 /**
  * `vmsd check-dumps --format static-checker` against QEMU's scripts/vmstate-static-checker.py
@@ -15,12 +15,7 @@ import { fixtures } from '../util/paths';
 const dump1 = path.join(fixtures, 'qemu-testdata', 'dump1.json');
 const dump2 = path.join(fixtures, 'qemu-testdata', 'dump2.json');
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const run = runCli;
 
 function tmpfiles(files: Record<string, unknown>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-dumps-'));

@@ -4,9 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { importQemuDump, validDump, DumpFormatError, DumpImportResult } from '../../server/src/interop/qemu-dump-import';
-import { main } from '../../server/src/cli/main';
 import { fixtures } from '../util/paths';
 import { workspaceOf } from '../util/workspace';
+import { runCli } from '../util/cli';
 
 /**
  * `vmsd import qemu-dump`: the descriptions it writes from a `-dump-vmstate` file cover
@@ -77,12 +77,7 @@ describe('interop: vmsd import qemu-dump', () => {
     let dir: string;
     beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-import-dump-'))));
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const run = async (args: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-      return { code, out, err };
-    };
+    const run = runCli;
 
     it('writes the files, checks them, and never overwrites without --force', async () => {
       const out = path.join(dir, 'out');

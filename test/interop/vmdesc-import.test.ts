@@ -4,9 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeStream, encodeStream, sectionDescriptions, StreamOptions } from '../../server/src/codec/stream';
 import { importVmdesc, ImportResult } from '../../server/src/interop/vmdesc-import';
-import { main } from '../../server/src/cli/main';
 import { fixtures, updateGolden } from '../util/paths';
 import { workspaceOf } from '../util/workspace';
+import { runCli } from '../util/cli';
 
 /**
  * `vmsd import vmdesc`: the descriptions it writes must decode their stream completely
@@ -115,12 +115,7 @@ describe('interop: vmsd import vmdesc', () => {
     let dir: string;
     beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-import-'))));
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const run = async (args: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-      return { code, out, err };
-    };
+    const run = runCli;
 
     it('writes the files, proves them on the stream, and never overwrites without --force', async () => {
       const stream = path.join(fixtures, 'qemu', 'pc-2.3.mig');

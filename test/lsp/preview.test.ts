@@ -3,60 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { PreviewResult } from '../../server/src/codec/preview';
+import type { DecodeStreamResult as StreamResult } from '../../server/src/lsp/preview';
 import { LineIndex } from '../../server/src/util/lines';
 import { parseMarkers } from '../util/markers';
 import { examplesDir, fixtures } from '../util/paths';
 import { startClient, TestClient } from './client';
 
 /** The custom requests vmsd/preview and vmsd/decodeStream (docs/lsp-extensions.md) on the built server over stdio. */
-interface Annotation {
-  start: number;
-  end: number;
-  path: string;
-  kind: string;
-  type: string;
-  value?: string;
-  key?: { start: number; end: number };
-  section?: number;
-}
-interface PreviewResult {
-  description: string;
-  format: string;
-  version: number;
-  versions: number[];
-  machine: string | null;
-  machines: string[];
-  bytes: string;
-  sizes: { qemu: number; cbor: number };
-  annotations: Annotation[];
-  annotationsTotal: number;
-  value: unknown;
-  presence: Array<{ path: string; present: boolean; reason: string; detail: string }>;
-  error?: { message: string; path?: string };
-}
-interface Section {
-  index: number;
-  type: string;
-  id: number;
-  idstr?: string;
-  instance?: number;
-  start: number;
-  end: number;
-  decodedBy: string | null;
-  annotations: number;
-}
-interface StreamResult {
-  size: number;
-  format: string;
-  decodedWith: string;
-  header: { machine: string | null; compatOf: string | null; footers: boolean; vmdesc: boolean; vmdescDevices: number; eof: number } | null;
-  sections: Section[];
-  ram: { blocks: Array<{ name: string; size: number | string; pages: number; zeroPages: number }> } | null;
-  page: { offset: number; limit: number; total: number; section: number | null };
-  annotations: Annotation[];
-  values: Array<{ section: number; value: { fields: Record<string, unknown> } }>;
-  error?: { offset: number; path: string; message: string };
-}
 
 describe('lsp: vmsd/preview and vmsd/decodeStream', function () {
   this.timeout(60_000);
@@ -167,7 +121,7 @@ describe('lsp: vmsd/preview and vmsd/decodeStream', function () {
     const n = only.annotations.find((a) => a.path === 'hpet.num_timers')!;
     assert.equal(n.start, hpet.start + 24);
     assert.deepEqual(only.values.map((v) => v.section), [hpet.index]);
-    const timers = only.values[0].value.fields.timer as Array<{ fields: Record<string, unknown> }>;
+    const timers = (only.values[0].value as { fields: Record<string, unknown> }).fields.timer as Array<{ fields: Record<string, unknown> }>;
     assert.equal(timers[0].fields.cmp, '18446744073709551615', 'beyond 2^53: a decimal string');
   });
 

@@ -16,6 +16,7 @@ import { Annotation, BodyValue, FieldValue } from '../codec/vmstate';
 import { Analysis } from '../semantic/analyzer';
 import { knownMachine, loadDescriptions, readStream } from './inputs';
 import type { Io } from './main';
+import { writeFileAtomic } from '../host/atomic';
 
 export interface DecodeOptions {
   format: 'json' | 'text' | 'annotated' | 'analyze-migration';
@@ -187,12 +188,9 @@ export function runTranscode(file: string, opts: TranscodeOptions, io: Io): numb
     io.err(`vmsd: ${file}: ${(e as Error).message}\n`);
     return 1;
   }
-  const tmp = `${opts.output}.vmsd-tmp-${process.pid}`;
   try {
-    fs.writeFileSync(tmp, out);
-    fs.renameSync(tmp, opts.output);
+    writeFileAtomic(opts.output, out);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     io.err(`vmsd: ${opts.output}: ${(e as Error).message}\n`);
     return 2;
   }

@@ -7,6 +7,7 @@ import { encode } from '../codec/vmstate';
 import { BodyModel } from '../semantic/model';
 import { loadDescriptions } from './inputs';
 import type { Io } from './main';
+import { writeFileAtomic } from '../host/atomic';
 
 export interface EncodeOptions {
   descriptions: string[];
@@ -101,12 +102,9 @@ export function runEncode(opts: EncodeOptions, io: Io): number {
   for (const p of built.presence) if (p.reason === 'opaque' && !/answered|the value (has|does not have) it/.test(p.detail)) io.err(`vmsd: note: ${p.path}: ${p.detail} (decide with --opaque ${p.path}=true)\n`);
 
   if (opts.output !== undefined) {
-    const tmp = `${opts.output}.vmsd-tmp-${process.pid}`;
     try {
-      fs.writeFileSync(tmp, bytes);
-      fs.renameSync(tmp, opts.output);
+      writeFileAtomic(opts.output, bytes);
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
       io.err(`vmsd: ${opts.output}: ${(e as Error).message}\n`);
       return 2;
     }

@@ -13,6 +13,7 @@ import { importVmdesc } from '../interop/vmdesc-import';
 import { readDump } from './check-dumps';
 import { readStream } from './inputs';
 import type { Io } from './main';
+import { writeFileAtomic } from '../host/atomic';
 
 export interface ImportVmdescOptions {
   output: string;
@@ -91,11 +92,7 @@ function writeImported(files: ImportedFile[], opts: { output: string; force?: bo
   }
   try {
     fs.mkdirSync(opts.output, { recursive: true });
-    for (const t of targets) {
-      const tmp = `${t.path}.vmsd-tmp-${process.pid}`;
-      fs.writeFileSync(tmp, t.text);
-      fs.renameSync(tmp, t.path);
-    }
+    for (const t of targets) writeFileAtomic(t.path, t.text);
   } catch (e) {
     io.err(`vmsd: ${opts.output}: ${(e as Error).message}\n`);
     return undefined;

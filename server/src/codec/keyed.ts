@@ -1,6 +1,6 @@
 import { findMachine, machineProperties } from './machine';
 import { Stream, StreamOptions, StreamSection } from './stream';
-import { valueFromJson, valueToJsonData } from './values';
+import { valueFromJson } from './values';
 
 /**
  * Reading a self-describing stream with descriptions of another version (language.md
@@ -38,7 +38,7 @@ export function conformStream(s: Stream, opts: StreamOptions): Conformed {
     if (!x.value || x.idstr === undefined || x.ramRecords) continue;
     const body = opts.descriptions.get(x.idstr.slice(x.idstr.lastIndexOf('/') + 1));
     if (!body) continue;
-    const built = valueFromJson(valueToJsonData(x.value), body, body.version, { analysis: opts.analysis, properties, machine: machine?.name, keyed: true });
+    const built = valueFromJson(x.value, body, body.version, { analysis: opts.analysis, properties, machine: machine?.name, keyed: true });
     const own: ConformNote[] = [];
     for (const p of built.skipped) own.push({ section: x.idstr, path: p, kind: 'skipped', message: `\`${p}\` is not in the description \`${body.owner.name}\` at version ${body.version}: skipped` });
     for (const p of built.defaulted) own.push({ section: x.idstr, path: p, kind: 'defaulted', message: `\`${p}\` is not in the stream: it takes its default` });

@@ -118,7 +118,8 @@ export function defaultValue(body: BodyModel, version: number, opts: ValueOption
 }
 
 /**
- * A value from its JSON form (parsed with parseJson or JSON.parse; see the header).
+ * A value from its JSON form (parsed with parseJson or JSON.parse; see the header), or
+ * a decoded value itself (bigints and byte arrays are taken as they are).
  * Fields the JSON lacks take their defaults and are listed in `defaulted`; without a
  * `subsections` key the subsections are chosen as for defaultValue, with one exactly
  * those given. Unknown names are errors (with a did-you-mean), and so are fields that

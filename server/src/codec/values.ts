@@ -1,6 +1,6 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel, MachineSym, PropertySym, SubsectionModel } from '../semantic/model';
-import { INT_RANGES, IntName, WireType } from '../semantic/types';
+import { IntName, valueRange, WireType } from '../semantic/types';
 import * as A from '../syntax/ast';
 import { closestMatches } from '../util/names';
 import { DecodeError, EncodeError, hexBytes } from './bytes';
@@ -551,8 +551,6 @@ function object(j: unknown, path: string, what: string): JsonObject {
   return j as JsonObject;
 }
 
-const TIMER_RANGE = { min: -(1n << 63n), max: (1n << 64n) - 1n };
-
 function integer(j: unknown, type: IntName | 'timer', path: string): bigint {
   let v: bigint;
   if (typeof j === 'bigint') v = j;
@@ -566,7 +564,7 @@ function integer(j: unknown, type: IntName | 'timer', path: string): bigint {
     v = BigInt(t.replace(/^[+-]/, ''));
     if (neg) v = -v;
   } else throw new ValueError(path, `expected an integer (${type}), found ${found(j)}`);
-  const r = type === 'timer' ? TIMER_RANGE : INT_RANGES[type];
+  const r = valueRange(type);
   if (v < r.min || v > r.max) throw new ValueError(path, `expected ${type === 'timer' ? 'a timer' : `a ${type}`} from ${r.min} to ${r.max}, found ${v}`);
   return v;
 }

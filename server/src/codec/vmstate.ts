@@ -1,6 +1,6 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel, FieldModel, PropertySym } from '../semantic/model';
-import { infoName, INT_RANGES, IntName, SCALARS, WireType } from '../semantic/types';
+import { infoName, INT_RANGES, IntName, SCALARS, valueRange, WireType } from '../semantic/types';
 import * as A from '../syntax/ast';
 import { DecodeError, hexBytes, Reader, Writer } from './bytes';
 import type { VmdescBody, VmdescField } from './vmdesc';
@@ -466,12 +466,9 @@ class Decoder {
   }
 }
 
-/** A timer is 64 bits read as signed (-1: not armed), and written from either reading. */
-const TIMER_RANGE = { min: -(1n << 63n), max: (1n << 64n) - 1n };
-
 /** A value the type can hold; anything else would be silently cut to the width. */
 function inRange(v: bigint, type: string, offset: number, path: string): bigint {
-  const r = type === 'timer' ? TIMER_RANGE : INT_RANGES[type as IntName];
+  const r = type === 'timer' || type in INT_RANGES ? valueRange(type as IntName | 'timer') : undefined;
   if (r && (v < r.min || v > r.max)) throw new DecodeError(`expected a ${type} (${r.min} to ${r.max}), found ${v}`, offset, path);
   return v;
 }

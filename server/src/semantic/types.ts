@@ -38,6 +38,14 @@ export const INT_RANGES: Record<IntName, { min: bigint; max: bigint }> = {
   i64: { min: -0x8000000000000000n, max: 0x7fffffffffffffffn },
 };
 
+/** A timer is 64 bits read as signed (-1: not armed), and written from either reading. */
+export const TIMER_RANGE = { min: -(1n << 63n), max: (1n << 64n) - 1n };
+
+/** The values an integer type or a timer can hold on the wire. */
+export function valueRange(type: IntName | 'timer'): { min: bigint; max: bigint } {
+  return type === 'timer' ? TIMER_RANGE : INT_RANGES[type];
+}
+
 const SCALAR_NAMES: ReadonlySet<string> = new Set(Object.keys(SCALARS));
 const INT_NAMES: ReadonlySet<string> = new Set(Object.keys(INT_RANGES));
 

@@ -23,7 +23,7 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-export async function startClient(rootUri: string | null, capabilities: object = {}, env: Record<string, string> = {}): Promise<TestClient> {
+export async function startClient(rootUri: string | null, capabilities: object = {}, env: Record<string, string> = {}, initializationOptions?: object): Promise<TestClient> {
   const child = cp.spawn(process.execPath, [path.join(repoRoot, 'bin', 'vmsd-language-server'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -49,6 +49,7 @@ export async function startClient(rootUri: string | null, capabilities: object =
     rootUri,
     workspaceFolders: rootUri ? [{ uri: rootUri, name: 'ws' }] : null,
     capabilities,
+    ...(initializationOptions ? { initializationOptions } : {}),
   });
   await connection.sendNotification('initialized', {});
   return {

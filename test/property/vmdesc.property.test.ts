@@ -27,7 +27,8 @@ const { body } = fc.letrec<{ body: VmdescBody; struct: VmdescBody; field: Vmdesc
     version: fc.integer({ min: 1, max: 5 }),
     // Repeating an entry is how QEMU lists an array of structs.
     fields: fc.array(fc.tuple(tie('field'), fc.integer({ min: 1, max: 3 })), { maxLength: 5 }).map((xs) => xs.flatMap(([f, n]) => Array.from({ length: f.struct ? n : 1 }, () => f))),
-    subsections: fc.array(fc.record({ vmsd_name: name, version: fc.integer({ min: 1, max: 3 }), fields: fc.array(leaf, { maxLength: 3 }) }), { maxLength: 2 }),
+    // Distinct names, as in QEMU: a subsection is found by name, and a stream carries each at most once.
+    subsections: fc.uniqueArray(fc.record({ vmsd_name: name, version: fc.integer({ min: 1, max: 3 }), fields: fc.array(leaf, { maxLength: 3 }) }), { maxLength: 2, selector: (s) => s.vmsd_name }),
   }),
 }));
 

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import type { CheckOptions } from './check';
 import type { CheckDumpsOptions } from './check-dumps';
 import type { DecodeOptions, TranscodeOptions } from './decode';
 import type { EncodeOptions } from './encode';
@@ -59,10 +60,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .command('check')
     .description('parse and check .vmsd files and folders; exit 1 when findings reach --fail-on')
     .argument('[paths...]', 'files or folders (default: the current folder)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (sarif: SARIF 2.1.0 for code scanning)').choices(['text', 'json', 'sarif']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'lowest severity that fails').choices(['error', 'warning']).default('error'))
     .option('--summary', 'print a table of the descriptions, devices and machine types found')
-    .action((paths: string[], opts: { format: 'text' | 'json'; failOn: 'error' | 'warning'; summary?: boolean }) => {
+    .option('-b, --baseline <ref>', 'check migration compatibility against REF: git:<rev> (read from git, no checkout), a folder or file of .vmsd, or a QEMU -dump-vmstate JSON; repeat it to check against several, one by one', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--matrix', 'with --baseline: print the verdict per description, machine type and direction')
+    .option('--acknowledged <file>', `with --baseline: acknowledged breaks, one "VSnnn subject: reason" per line (default: ${'.vmsd-acknowledged'} if present)`)
+    .action((paths: string[], opts: CheckOptions) => {
       code = commands.check().runCheck(paths.length ? paths : ['.'], opts, io);
     });
 
@@ -160,7 +164,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   return code;
 }
 
-function readVersion(): string {
+export function readVersion(): string {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('../../../../package.json') as { version: string }).version;

@@ -34,16 +34,16 @@ export function codeActions(analysis: Analysis, uri: string, range: A.Range, dia
   return out;
 }
 
-function lineStart(text: string, offset: number): number {
+export function lineStart(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
 }
 
-function lineEnd(text: string, offset: number): number {
+export function lineEnd(text: string, offset: number): number {
   const n = text.indexOf('\n', offset);
   return n < 0 ? text.length : n + 1;
 }
 
-function indentAt(text: string, offset: number): string {
+export function indentAt(text: string, offset: number): string {
   const s = lineStart(text, offset);
   return /^[ \t]*/.exec(text.slice(s))![0];
 }
@@ -141,7 +141,7 @@ function declarationAt(analysis: Analysis, uri: string, offset: number): A.Range
 }
 
 /** The innermost description or subsection body at an offset. */
-function bodyAt(analysis: Analysis, uri: string, offset: number): BodyModel | undefined {
+export function bodyAt(analysis: Analysis, uri: string, offset: number): BodyModel | undefined {
   let found: BodyModel | undefined;
   for (const d of analysis.descriptions) {
     if (d.uri !== uri || !d.body || offset < d.decl.start || offset > d.decl.end) continue;
@@ -165,7 +165,7 @@ function bodyItems(body: BodyModel): A.BodyItem[] {
 }
 
 /** Set `version N` in a body: edit the statement, or add one at the top of the body. */
-function versionEdit(uri: string, text: string, body: BodyModel, v: number): WorkspaceEditPart {
+export function versionEdit(uri: string, text: string, body: BodyModel, v: number): WorkspaceEditPart {
   const stmt = bodyItems(body).find((i): i is A.VersionStmt => i.kind === 'Version');
   if (stmt?.value) return { uri, range: { start: stmt.value.start, end: stmt.value.end }, newText: String(v) };
   const block = body.subsection ? body.subsection.decl.body : body.owner.decl.body;
@@ -197,7 +197,12 @@ function refactors(analysis: Analysis, uri: string, text: string, range: A.Range
   return out;
 }
 
-function moveToSubsection(analysis: Analysis, uri: string, text: string, body: BodyModel, fields: FieldModel[]): CodeAction {
+/**
+ * Move fields into a new subsection gated by a new bool property (default on), declared on
+ * the devices whose state this is; `more` adds edits that need the property's name (the
+ * compat entries of older machine types).
+ */
+export function moveToSubsection(analysis: Analysis, uri: string, text: string, body: BodyModel, fields: FieldModel[], more?: (prop: string) => WorkspaceEditPart[]): CodeAction {
   const first = fields[0];
   const last = fields[fields.length - 1];
   const cut = { start: lineStart(text, first.decl.doc ? first.decl.doc.start : first.decl.start), end: lineEnd(text, last.decl.end) };
@@ -225,5 +230,6 @@ function moveToSubsection(analysis: Analysis, uri: string, text: string, body: B
     const where = b.closed ? lineStart(devText, b.end - 1) : devText.length;
     edits.push({ uri: dev.uri, range: { start: where, end: where }, newText: `    property ${prop}: bool = true\n` });
   }
+  if (more) edits.push(...more(prop));
   return { title: `Move ${fields.length === 1 ? 'the field' : `${fields.length} fields`} into a new subsection`, kind: 'refactor.extract', edits };
 }

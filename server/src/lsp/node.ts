@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { defaultGitBaseline, loadBaseline } from '../host/baselines';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { findVmsdFiles, readSource, toPath, toUri } from '../host/files';
 import { ServerHost, startServer } from './server';
@@ -15,6 +17,17 @@ export const nodeServerHost: ServerHost = {
     if (!uri.startsWith('file:')) return undefined;
     const r = readSource(toPath(uri));
     return r.error === undefined ? r.text : undefined;
+  },
+  baselines: {
+    load(spec: string, folderUri: string) {
+      return loadBaseline(spec, { cwd: toPath(folderUri), paths: ['.'] });
+    },
+    defaultSpec(folderUri: string) {
+      return folderUri.startsWith('file:') ? defaultGitBaseline(toPath(folderUri)) : undefined;
+    },
+    isPath(value: string, folderUri: string) {
+      return folderUri.startsWith('file:') && fs.existsSync(path.resolve(toPath(folderUri), value));
+    },
   },
 };
 

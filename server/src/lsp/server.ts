@@ -31,6 +31,7 @@ import { definition, typeDefinition } from '../ide/definition';
 import { foldingRanges } from '../ide/folding';
 import { formattingEdits, rangeFormattingEdits, TextEdit } from '../ide/formatting';
 import { codeActions } from '../ide/code-actions';
+import { compatActions } from '../ide/compat-actions';
 import { complete, CompletionKind } from '../ide/completion';
 import { describe, hover } from '../ide/hover';
 import { documentLinks } from '../ide/links';
@@ -41,6 +42,7 @@ import { inlayHints } from '../ide/inlay-hints';
 import { prepareRename, rename, RenameError } from '../ide/rename';
 import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from '../ide/semantic-tokens';
 import { Workspace } from '../semantic/workspace';
+import { BaselineHost, baselineSpec, CompatState } from './compat';
 import { DecodeStreamParams, PreviewParams, previewRequest, RequestError, StreamRequests } from './preview';
 import { Range } from '../syntax/ast';
 import { LineIndex } from '../util/lines';
@@ -57,6 +59,8 @@ export interface ServerHost {
   listFiles(folderUri: string): string[];
   /** A file's text, or undefined when it cannot be read. */
   readFile(uri: string): string | undefined;
+  /** Baselines for compatibility diagnostics (git, other folders); absent: no compatibility checks. */
+  baselines?: BaselineHost;
 }
 
 /** A handler to make fail on purpose, so tests can prove a failing feature is survived. */
@@ -82,7 +86,8 @@ export function startServer(connection: Connection, host: ServerHost): void {
 
   const lineIndexes = new Map<string, { text: string; index: LineIndex }>();
   const lines = (uri: string): LineIndex => {
-    const text = workspace.text(uri) ?? '';
+    // Related places may be in a baseline folder, outside the workspace.
+    const text = workspace.text(uri) ?? host.readFile(uri) ?? '';
     const cached = lineIndexes.get(uri);
     if (cached && cached.text === text) return cached.index;
     const index = new LineIndex(text);
@@ -130,7 +135,28 @@ export function startServer(connection: Connection, host: ServerHost): void {
       return out;
     });
 
-  const diagnosticsFor = (uri: string): LspDiagnostic[] => lspDiagnostics(uri, runRuleSets(workspace.analysisFor(uri), [uri]));
+  // Compatibility against a baseline (docs/compatibility.md): compared with the whole
+  // workspace (a description's devices and machine types may be in other components).
+  const compat = new CompatState();
+  let compatSetting: string | undefined;
+  let configurationSupport = false;
+  const compatDiagnostics = (uri: string): Diagnostic[] => (compat.label ? compat.diagnostics(workspace.analysis(), uri, (u) => workspace.text(u)) : []);
+  const reloadBaseline = () => {
+    const folder = folders[0];
+    const spec = folder && host.baselines ? baselineSpec(compatSetting, folder, host.baselines) : undefined;
+    for (const p of compat.setBaseline(spec, folder ?? '', host.baselines)) connection.console.warn(`vmsd: ${p}`);
+    if (compat.label) connection.console.info(`vmsd: compatibility baseline ${compat.label}`);
+    published.clear();
+    if (pullDiagnostics) void connection.languages.diagnostics.refresh();
+    else schedulePublish();
+  };
+  const fetchSettings = async () => {
+    if (!configurationSupport) return;
+    const cfg = (await connection.workspace.getConfiguration('vmsd')) as { compat?: { baseline?: unknown } } | null;
+    if (typeof cfg?.compat?.baseline === 'string') compatSetting = cfg.compat.baseline;
+  };
+
+  const diagnosticsFor = (uri: string): LspDiagnostic[] => lspDiagnostics(uri, [...runRuleSets(workspace.analysisFor(uri), [uri]), ...compatDiagnostics(uri)]);
 
   // Diagnostics are pushed for open documents. A burst of edits costs one analysis: each
   // change restarts a short timer and cancels the pending run (typing at 10 keys a second
@@ -165,6 +191,9 @@ export function startServer(connection: Connection, host: ServerHost): void {
     pullDiagnostics = !!caps.textDocument?.diagnostic;
     watchedFiles = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    configurationSupport = !!caps.workspace?.configuration;
+    const init = params.initializationOptions as { compat?: { baseline?: unknown } } | undefined;
+    if (typeof init?.compat?.baseline === 'string') compatSetting = init.compat.baseline;
     for (const folder of folders) indexFolder(folder);
     const result: InitializeResult = {
       capabilities: {
@@ -205,6 +234,16 @@ export function startServer(connection: Connection, host: ServerHost): void {
   };
 
   connection.onInitialized(() => {
+    void fetchSettings()
+      .catch((e: unknown) => connection.console.error(`vmsd: reading settings failed: ${String(e)}`))
+      .finally(reloadBaseline);
+    connection.onDidChangeConfiguration((p: { settings?: { vmsd?: { compat?: { baseline?: unknown } } } }) => {
+      const pushed = p.settings?.vmsd?.compat?.baseline;
+      if (typeof pushed === 'string') compatSetting = pushed;
+      void fetchSettings()
+        .catch((e: unknown) => connection.console.error(`vmsd: reading settings failed: ${String(e)}`))
+        .finally(reloadBaseline);
+    });
     if (watchedFiles) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.vmsd' }] });
     }
@@ -256,8 +295,10 @@ export function startServer(connection: Connection, host: ServerHost): void {
   connection.onHover(
     guard('hover', null, (p: { textDocument: { uri: string }; position: Position }) => {
       const uri = p.textDocument.uri;
-      const h = hover(workspace.analysisFor(uri), uri, toOffset(uri, p.position));
-      return h ? { contents: { kind: 'markdown' as const, value: h.contents }, range: toRange(uri, h.range) } : null;
+      const offset = toOffset(uri, p.position);
+      const h = hover(workspace.analysisFor(uri), uri, offset);
+      const verdicts = h && compat.label ? compat.hoverTable(workspace.analysis(), uri, offset) : undefined;
+      return h ? { contents: { kind: 'markdown' as const, value: verdicts ? `${h.contents}\n\n---\n\n${verdicts}` : h.contents }, range: toRange(uri, h.range) } : null;
     }),
   );
 
@@ -434,7 +475,9 @@ export function startServer(connection: Connection, host: ServerHost): void {
       const analysis = workspace.analysisFor(uri);
       // The server's own diagnostics that touch the range (the client's copies lack our data).
       const diags = runRuleSets(analysis, [uri]).filter((d) => d.start <= range.end && d.end >= range.start);
-      const actions = codeActions(analysis, uri, range, diags).filter((a) => !p.context.only || p.context.only.some((k) => a.kind.startsWith(k)));
+      const compatDiags = compatDiagnostics(uri).filter((d) => d.start <= range.end && d.end >= range.start);
+      const all = [...codeActions(analysis, uri, range, diags), ...(compatDiags.length ? compatActions(workspace.analysis(), uri, compatDiags) : [])];
+      const actions = all.filter((a) => !p.context.only || p.context.only.some((k) => a.kind.startsWith(k)));
       return actions.map((a) => {
         const changes: Record<string, Array<{ range: LspRange; newText: string }>> = {};
         for (const e of a.edits) (changes[e.uri] ??= []).push({ range: toRange(e.uri, e.range), newText: e.newText });

@@ -109,6 +109,7 @@ class Comparison {
           place: this.placeC(renamed.uri, wireNameRange(renamed.body) ?? renamed.nameRange),
           related: [this.rel('baseline', bd.uri, wireNameRange(bd.body) ?? bd.nameRange, `the old wire name "${bd.body.wireName}"`)],
           subject: bd.body.wireName,
+          directions: ['old→new', 'new→old'],
           data: { wireName: bd.body.wireName },
         });
         for (const m of this.machineNames) for (const dir of DIRECTIONS) this.matrix.push({ description: bd.body.wireName, machine: m, direction: dir, verdict: 'error', reasons: [`VS002 the section is called "${renamed.body.wireName}" on the new side`] });
@@ -269,7 +270,7 @@ class Comparison {
         const moved = w.S.name === 'current' ? a : b;
         const other = moved === a ? b : a;
         this.report('VS012', {
-          message: `field "${moved.key}" moved ${moved === a ? 'after' : 'before'} "${other.key}": the fields between them are read as each other`,
+          message: `fields "${moved.key}" and "${other.key}" changed places: the fields between them are read as each other`,
           place: this.placeC(moved.f.uri, moved.f.nameRange),
           related: [this.relItem(w.S.name === 'current' ? b : a, 'baseline', `"${moved.key}" in the baseline order`)],
           subject: `${this.subjectOf(w, sBody, rBody)}:${moved.key}`,
@@ -406,7 +407,7 @@ class Comparison {
     if (isWildcard(a) || isWildcard(b)) return;
     const ea = a.f.type.element;
     const eb = b.f.type.element;
-    if (a.count.sig !== b.count.sig) {
+    if (!sameCount(a.count, b.count)) {
       if (a.count.kind === 'fixed' && b.count.kind === 'fixed' && a.elem === b.elem) {
         return this.report('VS015', { ...base, message: `array "${cItem.key}" changed from ${bItem.count.n} to ${cItem.count.n} elements (${bItem.text} → ${cItem.text}): ${describeSizes(bItem, cItem)}`, data: { baselineCount: bItem.count.n } });
       }
@@ -416,7 +417,8 @@ class Comparison {
       if (a.f.decl.kind === 'Unused' || b.f.decl.kind === 'Unused') {
         return this.report('VS020', { ...base, message: `an \`unused\` placeholder changed from ${bItem.size ?? '?'} to ${cItem.size ?? '?'} bytes` });
       }
-      if (a.count.kind !== b.count.kind || a.count.kind === 'field' || a.count.kind === 'property') {
+      const variable = (k: CountSig['kind']) => k === 'field' || k === 'property' || k === 'unknown';
+      if (variable(a.count.kind) || variable(b.count.kind)) {
         return this.report('VS016', { ...base, message: `"${cItem.key}" takes its element count from ${bItem.count.text} on the old side and from ${cItem.count.text} on the new side` });
       }
     }
@@ -433,7 +435,7 @@ class Comparison {
       this.active.delete(key);
       return;
     }
-    if (a.sig === b.sig) return;
+    if (a.elem === b.elem && a.f.type.nullable === b.f.type.nullable && sameCount(a.count, b.count)) return;
     if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
       return this.report('VS013', { ...base, message: `field "${cItem.key}" changed from ${bItem.text} to ${cItem.text}: ${describeSizes(bItem, cItem)}`, data: { baselineType: bItem.text } });
     }
@@ -756,25 +758,61 @@ class Comparison {
         });
         continue;
       }
-      // Compare the values each machine type forces (its own and inherited entries).
+    }
+    this.compareMachineValues();
+  }
+
+  /**
+   * VS042: for each device property, the machine types (known to both sides) on which its
+   * effective value — compat entries, else the default — differs. One finding per
+   * property, listing them; a removed entry typically changes a whole run of machine types.
+   */
+  private compareMachineValues(): void {
+    const props = (a: Analysis) => {
+      const m = new Map<string, PropertySym>();
+      for (const d of a.devices) for (const p of d.properties) m.set(`${d.name}.${p.name}`, p);
+      return m;
+    };
+    const bAll = props(this.B.analysis);
+    const cAll = props(this.C.analysis);
+    const byKey = new Map<string, Array<{ machine: string; old?: Value; now?: Value }>>();
+    for (const name of this.machineNames) {
+      const bm = this.machinesB.get(name);
+      const cm = this.machinesC.get(name);
+      if (!bm || !cm) continue;
       const bProps = machineProperties(bm);
       const cProps = machineProperties(cm);
-      const cByKey = new Map<string, Value>();
-      for (const [p, v] of cProps) cByKey.set(`${p.owner.name}.${p.name}`, v);
-      for (const [p, v] of bProps) {
-        const key = `${p.owner.name}.${p.name}`;
-        const cv = cByKey.get(key);
-        if (cv === v) continue;
-        const entry = bm.compat.find((c) => c.property === p);
-        this.report('VS042', {
-          message: cv === undefined ? `machine type "${name}" no longer sets ${key} = ${String(v)}: the guest sees the new default` : `machine type "${name}" sets ${key} = ${String(cv)} instead of ${String(v)}`,
-          place: this.placeC(cm.uri, cm.nameRange),
-          related: entry ? [this.rel('baseline', bm.uri, entry.decl, 'the entry in the baseline')] : [],
-          subject: `machine ${name}`,
-          directions: ['old→new', 'new→old'],
-          data: { device: p.owner.name, property: p.name, value: v },
-        });
+      const keys = new Set<string>();
+      for (const p of bProps.keys()) keys.add(`${p.owner.name}.${p.name}`);
+      for (const p of cProps.keys()) keys.add(`${p.owner.name}.${p.name}`);
+      for (const key of keys) {
+        const bp = bAll.get(key);
+        const cp = cAll.get(key);
+        if (!bp || !cp) continue; // a property only one side has: the language and field rules speak
+        const old = propertyValueFor(bp, bProps);
+        const now = propertyValueFor(cp, cProps);
+        if (old === now) continue;
+        let list = byKey.get(key);
+        if (!list) byKey.set(key, (list = []));
+        list.push({ machine: name, old, now });
       }
+    }
+    for (const [key, list] of byKey) {
+      const newest = list[list.length - 1];
+      const cm = this.machinesC.get(newest.machine)!;
+      const bm = this.machinesB.get(newest.machine)!;
+      const [device, property] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
+      const entry = [...chain(bm)].flatMap((m) => m.compat).find((c) => c.property && `${c.property.owner.name}.${c.property.name}` === key);
+      const values = [...new Set(list.map((x) => `${String(x.old)} → ${String(x.now)}`))].join(', ');
+      this.report('VS042', {
+        message: `${key} changes value for machine types the old side knows (${values}): the guest sees different hardware after migration`,
+        place: this.placeC(cm.uri, cm.nameRange),
+        related: entry ? [this.rel('baseline', machineOf(entry, bm).uri, entry.decl, 'the entry in the baseline')] : [],
+        subject: `property ${key}`,
+        directions: ['old→new', 'new→old'],
+        machines: list.map((x) => x.machine),
+        data: { device, property, value: list[0].old },
+      });
     }
   }
 
@@ -793,6 +831,8 @@ class Comparison {
       present?: Array<boolean | undefined>;
       severity?: Severity;
       data?: Record<string, unknown>;
+      /** For structural findings that concern some machine types only. */
+      machines?: string[];
     },
   ): void {
     let severity: Severity = r.severity ?? RULES[rule].severity;
@@ -819,7 +859,8 @@ class Comparison {
         if (severityRank[severity] > severityRank[this.cell.verdict === 'ok' ? 'info' : this.cell.verdict]) this.cell.verdict = severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : this.cell.verdict;
         this.cell.reasons.push(`${rule} ${message}`);
       }
-    } else occ.machines.add(ALL);
+    } else if (r.machines) for (const m of r.machines) occ.machines.add(m);
+    else occ.machines.add(ALL);
   }
 
   private isUnstable(place: Place): boolean {
@@ -900,6 +941,17 @@ interface CountSig {
   n?: number;
   name?: string;
   factor?: number;
+  /** The count field's position in its body. */
+  index?: number;
+}
+
+/**
+ * The same count on both sides. A count field is the same when it has the same name, or
+ * the same position (a renamed count field is still the same bytes on the wire).
+ */
+function sameCount(a: CountSig, b: CountSig): boolean {
+  if (a.kind === 'field' && b.kind === 'field') return a.factor === b.factor && (a.name === b.name || a.index === b.index);
+  return a.sig === b.sig;
 }
 
 interface Item {
@@ -965,7 +1017,7 @@ function countSig(t: FieldType, side: SideCtx): CountSig {
       return { kind: 'fixed', sig: String(c.value), text: String(c.value), n: c.value };
     case 'field': {
       const text = `${c.field.name ?? '?'}${c.factor !== 1 ? ` * ${c.factor}` : ''}`;
-      return { kind: 'field', sig: `field ${text}`, text: `field ${text}`, name: c.field.name, factor: c.factor };
+      return { kind: 'field', sig: `field ${text}`, text: `field ${text}`, name: c.field.name, factor: c.factor, index: c.field.index };
     }
     case 'property': {
       const v = propertyValueFor(c.property, side.properties);
@@ -1080,6 +1132,21 @@ function sameValue(a: Value | undefined, b: Value | undefined): boolean {
 
 function showValue(v: Value | undefined): string {
   return v === undefined ? 'none (zero)' : typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+/** A machine type and the newer ones it inherits from. */
+function* chain(m: MachineSym): Generator<MachineSym> {
+  const seen = new Set<MachineSym>();
+  for (let x: MachineSym | undefined = m; x && !seen.has(x); x = x.parent) {
+    seen.add(x);
+    yield x;
+  }
+}
+
+/** The machine type whose compat table holds an entry (searched up from `m`). */
+function machineOf(entry: { decl: A.CompatEntry }, m: MachineSym): MachineSym {
+  for (const x of chain(m)) if (x.compat.some((c) => c.decl === entry.decl)) return x;
+  return m;
 }
 
 /** Machine types in version order: `pc-i440fx-2.11` after `pc-i440fx-2.9`. */

@@ -36,7 +36,7 @@ export const RULES = {
   VS002: { name: 'wire-name-changed', category: 'stream', severity: 'error', directions: B, summary: 'the section (or subsection) wire name changed: neither side finds the other\'s' },
   VS004: { name: 'version-raised', category: 'stream', severity: 'error', directions: NO, summary: 'the new source sends a version the old destination calls too new' },
   VS005: { name: 'minimum-version-raised', category: 'stream', severity: 'error', directions: ON, summary: 'the new destination calls the old source\'s version too old' },
-  VS006: { name: 'version-lowered', category: 'stream', severity: 'error', directions: ON, summary: 'the old source sends a version the new destination calls too new' },
+  VS006: { name: 'version-lowered', category: 'stream', severity: 'error', directions: B, summary: 'the version went down: the old source\'s is too new for the new destination, or the new one too old for the old destination' },
   // fields (the positional stream: order and size are everything, names are free)
   VS010: { name: 'field-removed', category: 'stream', severity: 'error', directions: B, summary: 'a field is gone: every later field shifts' },
   VS011: { name: 'field-added', category: 'stream', severity: 'error', directions: B, summary: 'a field is read or written where the other side has none' },

@@ -141,7 +141,8 @@ export function applySuppressions(
     const li = new LineIndex(text);
     for (const a of acks) {
       const start = li.lineStart(a.line - 1);
-      const end = li.offset(a.line - 1, Number.MAX_SAFE_INTEGER);
+      // The line without its line break.
+      const end = start + (/^[^\r\n]*/.exec(text.slice(start))?.[0].length ?? 0);
       if (!a.reason) hygiene('VS080', `the acknowledgement of ${a.rule} ${a.subject} gives no reason`, ackFile, start, end, `${a.rule} ${a.subject}`);
       if (!a.used) hygiene('VS082', `the acknowledgement of ${a.rule} ${a.subject} matches no finding: remove it`, ackFile, start, end, `${a.rule} ${a.subject}`);
     }

@@ -215,12 +215,13 @@ function checkCompat(opts: CheckOptions, paths: string[], workspace: Workspace, 
   const runs: CompatRun[] = [];
   for (const spec of opts.baseline ?? []) {
     const baseline = loadBaseline(spec, { cwd: process.cwd(), paths });
-    for (const p of baseline.problems) io.err(`vmsd: baseline ${spec}: ${p.path}: ${p.message}\n`);
+    for (const p of baseline.problems) io.err(`vmsd: baseline ${p.path === spec ? '' : `${spec}: `}${p.path}: ${p.message}\n`);
     if (baseline.problems.length && baseline.workspace.uris().length === 0) return 'failed';
     const result = compareWorkspaces({
       baseline: { analysis: baseline.workspace.analysis(), label: baseline.label },
       current: { analysis, label: 'new' },
       toCurrent: (uri) => baseline.toCurrent(uri),
+      baselineFromDump: baseline.kind === 'dump',
     });
     result.findings = result.findings.filter((f) => f.place.side === 'baseline' || roots.has(f.place.uri));
     runs.push({ baseline, result });

@@ -25,6 +25,12 @@ export interface CompareOptions {
   current: CompatSide;
   /** The new file that corresponds to a baseline file (for anchoring what was removed). */
   toCurrent?(baselineUri: string): string | undefined;
+  /**
+   * The baseline was imported from a `-dump-vmstate` file: it names fields but has no wire
+   * types, counts, defaults or load checks. Types and counts are not compared, the keyed
+   * and default rules are skipped, and field-level findings are warnings to check by hand.
+   */
+  baselineFromDump?: boolean;
 }
 
 interface SideCtx {
@@ -74,6 +80,15 @@ class Comparison {
   private readonly sensitivity = new Map<DescriptionSym, boolean>();
   /** Nested pairs being compared (struct recursion is reported by the language rules). */
   private readonly active = new Set<string>();
+  private readonly machineProps = new Map<string, ReadonlyMap<PropertySym, Value>>();
+  /** Items per body, version and property values (null: the fields read no property). */
+  private readonly itemCache = new WeakMap<BodyModel, Map<string, Item[]>>();
+  private readonly propsIds = new WeakMap<ReadonlyMap<PropertySym, Value>, number>();
+  private nextPropsId = 0;
+  /** Field walks that do not depend on the machine type, recorded once and replayed. */
+  private readonly walkMemo = new Map<string, Recorded[]>();
+  private readonly recorders: Recorded[][] = [];
+  private readonly fieldSensitivity = new Map<BodyModel, boolean>();
 
   constructor(private readonly opts: CompareOptions) {
     this.B = opts.baseline;
@@ -115,6 +130,18 @@ class Comparison {
         for (const m of this.machineNames) for (const dir of DIRECTIONS) this.matrix.push({ description: bd.body.wireName, machine: m, direction: dir, verdict: 'error', reasons: [`VS002 the section is called "${renamed.body.wireName}" on the new side`] });
         continue;
       }
+      if (this.opts.baselineFromDump) {
+        // A dump holds every device class of the binary; the files checked may describe a few.
+        this.report('VS001', {
+          message: `section "${bd.body.wireName}" of the -dump-vmstate baseline is not described in the files checked`,
+          place: { side: 'baseline', uri: bd.uri, start: bd.nameRange.start, end: bd.nameRange.end },
+          related: [],
+          subject: bd.body.wireName,
+          directions: ['old→new'],
+          severity: 'info',
+        });
+        continue;
+      }
       this.report('VS001', {
         message: `description "${bd.name}" (section "${bd.body.wireName}") was removed: an old source that sends it cannot migrate`,
         place: this.placeForRemoved(bd.uri, bd.nameRange),
@@ -135,8 +162,9 @@ class Comparison {
         this.matrix.push({ description: wire, machine: m, direction: 'new→old', verdict: 'ok', reasons: ['new description: only a VM with the new device sends it, and the old side cannot create one'] });
       }
     }
-    // Structural rules: every description known to both sides by name, embedded ones too.
-    for (const bd of b.descriptions) {
+    // Structural rules: every description known to both sides by name, embedded ones too
+    // (not against a dump: it has no defaults, load checks, reserved names or deprecations).
+    for (const bd of this.opts.baselineFromDump ? [] : b.descriptions) {
       const cd = cByName.get(bd.name);
       if (cd && cd.body && bd.body) this.structural(bd.body, cd.body);
     }
@@ -168,7 +196,10 @@ class Comparison {
 
   private propsOf(side: SideName, machine: string): ReadonlyMap<PropertySym, Value> {
     if (machine === ALL || machine === DEFAULT_MACHINE) return EMPTY_PROPS;
-    return machineProperties((side === 'baseline' ? this.machinesB : this.machinesC).get(machine)!);
+    const key = `${side}\u0000${machine}`;
+    let p = this.machineProps.get(key);
+    if (!p) this.machineProps.set(key, (p = machineProperties((side === 'baseline' ? this.machinesB : this.machinesC).get(machine)!)));
+    return p;
   }
 
   /**
@@ -203,13 +234,65 @@ class Comparison {
       }
       vR = vS;
     }
-    const sItems = this.items(sBody, vS, w.S);
-    const rItems = this.items(rBody, vR, w.R);
-    this.walkFields(sItems, rItems, w, sBody, rBody);
+    this.compareFields(sBody, rBody, w, vS, vR);
     this.compareSubsections(sBody, rBody, w, vS);
   }
 
+  /**
+   * The field walk. When neither side's fields (nested structs included) read a property,
+   * its findings are the same for every machine type: recorded on the first one and
+   * replayed for the others (a 20,000-line workspace has thousands of such walks).
+   */
+  private compareFields(sBody: BodyModel, rBody: BodyModel, w: Walk, vS: number, vR: number): void {
+    const memoable = !this.fieldsSensitive(sBody) && !this.fieldsSensitive(rBody);
+    const key = memoable ? `${w.dir}\u0000${bodyId(sBody)}@${vS}\u0000${bodyId(rBody)}@${vR}` : undefined;
+    const replay = key ? this.walkMemo.get(key) : undefined;
+    if (replay) {
+      for (const r of replay) {
+        if (r.note !== undefined) this.note(r.note);
+        else this.report(r.rule!, { ...r.args!, w });
+      }
+      return;
+    }
+    const rec: Recorded[] = [];
+    if (key) this.recorders.push(rec);
+    try {
+      this.walkFields(this.items(sBody, vS, w.S), this.items(rBody, vR, w.R), w, sBody, rBody);
+    } finally {
+      if (key) {
+        this.recorders.splice(this.recorders.lastIndexOf(rec), 1);
+        this.walkMemo.set(key, rec);
+      }
+    }
+  }
+
+  /** Whether the fields of a body (nested structs with their subsections included) read a property. */
+  private fieldsSensitive(b: BodyModel): boolean {
+    let v = this.fieldSensitivity.get(b);
+    if (v === undefined) {
+      const nested = (e: WireType): boolean =>
+        e.kind === 'struct' || e.kind === 'tmp' ? this.isSensitive(e.description) : e.kind === 'list' ? nested(e.element) : e.kind === 'tree' ? nested(e.key) || nested(e.value) : false;
+      v = b.fields.some((f) => hasProperty(f.condition) || f.type.count?.kind === 'property' || nested(f.type.element));
+      this.fieldSensitivity.set(b, v);
+    }
+    return v;
+  }
+
   private items(body: BodyModel, version: number, side: SideCtx): Item[] {
+    let byKey = this.itemCache.get(body);
+    if (!byKey) this.itemCache.set(body, (byKey = new Map()));
+    let pid = 0;
+    if (this.fieldsSensitive(body)) {
+      pid = this.propsIds.get(side.properties) ?? 0;
+      if (!pid) this.propsIds.set(side.properties, (pid = ++this.nextPropsId));
+    }
+    const key = `${side.name}@${version}#${pid}`;
+    let items = byKey.get(key);
+    if (!items) byKey.set(key, (items = this.computeItems(body, version, side)));
+    return items;
+  }
+
+  private computeItems(body: BodyModel, version: number, side: SideCtx): Item[] {
     const out: Item[] = [];
     let unused = 0;
     for (const f of body.fields) {
@@ -240,7 +323,15 @@ class Comparison {
       const b = r[j];
       if (a && consumedS.has(a.key)) { i++; continue; }
       if (b && consumedR.has(b.key)) { j++; continue; }
-      if (a && b && a.key === b.key) {
+      if (this.opts.baselineFromDump && a && b) {
+        // A dump's field tests are opaque: a field that may be absent is skipped when the
+        // next one lines up better (`cur_offset` tested for version 1, then `cur_offset`
+        // since 2; an `unused 4` tested for version 1, then an `unused 4`).
+        const better = (maybe: Item, next: Item | undefined, other: Item) => maybe.present === undefined && next !== undefined && dumpPair(next, other) && (!dumpPair(maybe, other) || next.present !== undefined);
+        if (better(a, s[i + 1], b)) { i++; continue; }
+        if (better(b, r[j + 1], a)) { j++; continue; }
+      }
+      if (a && b && (a.key === b.key || (this.opts.baselineFromDump && dumpPair(a, b)))) {
         this.compareItems(a, b, w, sBody, rBody);
         i++;
         j++;
@@ -393,6 +484,14 @@ class Comparison {
     const subject = `${this.subjectOf(w, sBody, rBody)}:${cItem.key}`;
     const related = [this.relItem(bItem, 'baseline', 'in the baseline')];
     const base = { place: this.placeC(cItem.f.uri, cItem.f.nameRange), related, subject, w, present: [a.present, b.present] as Array<boolean | undefined> };
+    // A dump's tests are all opaque, and it has no load checks: nothing to compare there.
+    if (!this.opts.baselineFromDump) this.compareConditions(a, b, w, base, cItem, bItem);
+    // Imported from a dump: neither its type nor its count is known.
+    if (isWildcard(a) || isWildcard(b)) return;
+    this.compareTypes(a, b, w, base, cItem, bItem);
+  }
+
+  private compareConditions(a: Item, b: Item, w: Walk, base: ItemReport, cItem: Item, bItem: Item): void {
     // Runtime-dependent on one side only, or on both with different tests: the two may disagree.
     if ((a.present === undefined) !== (b.present === undefined) || (a.present === undefined && this.conditionText(a.f, w.S.name) !== this.conditionText(b.f, w.R.name))) {
       this.report('VS017', {
@@ -404,10 +503,13 @@ class Comparison {
     if (w.dir === 'old→new' && b.f.type.check && b.f.type.check !== a.f.type.check) {
       this.report('VS054', { ...base, message: `field "${cItem.key}" is now checked on load (\`${b.f.type.check}\`): an old stream whose value differs is rejected` });
     }
-    if (isWildcard(a) || isWildcard(b)) return;
+  }
+
+  private compareTypes(a: Item, b: Item, w: Walk, base: ItemReport, cItem: Item, bItem: Item): void {
     const ea = a.f.type.element;
     const eb = b.f.type.element;
-    if (!sameCount(a.count, b.count)) {
+    // A count the description cannot give cannot be compared; a dump gives none at all.
+    if (!this.opts.baselineFromDump && !sameCount(a.count, b.count) && a.count.kind !== 'unknown' && b.count.kind !== 'unknown') {
       if (a.count.kind === 'fixed' && b.count.kind === 'fixed' && a.elem === b.elem) {
         return this.report('VS015', { ...base, message: `array "${cItem.key}" changed from ${bItem.count.n} to ${cItem.count.n} elements (${bItem.text} → ${cItem.text}): ${describeSizes(bItem, cItem)}`, data: { baselineCount: bItem.count.n } });
       }
@@ -435,7 +537,7 @@ class Comparison {
       this.active.delete(key);
       return;
     }
-    if (a.elem === b.elem && a.f.type.nullable === b.f.type.nullable && sameCount(a.count, b.count)) return;
+    if (a.elem === b.elem && a.f.type.nullable === b.f.type.nullable && (sameCount(a.count, b.count) || this.opts.baselineFromDump)) return;
     if (a.size !== undefined && b.size !== undefined && a.size !== b.size) {
       return this.report('VS013', { ...base, message: `field "${cItem.key}" changed from ${bItem.text} to ${cItem.text}: ${describeSizes(bItem, cItem)}`, data: { baselineType: bItem.text } });
     }
@@ -482,7 +584,7 @@ class Comparison {
           const p = props[0];
           const value = propertyValueFor(p, w.S.properties);
           this.report('VS040', {
-            message: `subsection "${sub.body.wireName}" is new and ${sent ? 'sent' : 'may be sent'} for this machine type: ${p.owner.name}.${p.name} is ${String(value)} (the default${w.S.properties.has(p) ? ' overridden by the machine type' : ''}); an old destination does not know it. Add \`${p.owner.name}.${p.name} = ${offValue(value)}\` to the compat table of the machine types the old side knows`,
+            message: `subsection "${sub.body.wireName}" is new and ${sent ? 'sent' : 'may be sent'} while ${p.owner.name}.${p.name} is ${String(value)} (${w.S.properties.has(p) ? 'as the machine type sets it' : 'its default'}); an old destination does not know it. Add \`${p.owner.name}.${p.name} = ${offValue(value)}\` to the compat table of the machine types the old side knows`,
             place: this.placeC(sub.uri, sub.nameRange),
             related: [],
             subject: sub.body.wireName,
@@ -544,6 +646,7 @@ class Comparison {
   }
 
   private note(s: string): void {
+    for (const rec of this.recorders) rec.push({ note: s });
     if (this.cell && !this.cell.notes.includes(s)) this.cell.notes.push(s);
   }
 
@@ -835,8 +938,16 @@ class Comparison {
       machines?: string[];
     },
   ): void {
+    if (r.w && this.recorders.length) {
+      const { w: _w, ...args } = r;
+      for (const rec of this.recorders) rec.push({ rule, args });
+    }
     let severity: Severity = r.severity ?? RULES[rule].severity;
     let message = r.message;
+    if (this.opts.baselineFromDump && DUMP_UNCERTAIN.has(rule) && severity === 'error') {
+      severity = 'warning';
+      message += ' (the -dump-vmstate baseline names fields but not their types: check by hand)';
+    }
     if (severity === 'error' && r.present?.some((p) => p === undefined)) {
       severity = 'warning';
       message += ' (it depends on runtime state)';
@@ -929,6 +1040,43 @@ class Comparison {
     this.sensitivity.set(d, v);
     return v;
   }
+}
+
+/** What every finding about a pair of fields shares. */
+interface ItemReport {
+  place: Place;
+  related: FindingRelated[];
+  subject: string;
+  w: Walk;
+  present: Array<boolean | undefined>;
+}
+
+/**
+ * Two fields a dump baseline pairs: the same name (the importer suffixes repeated names
+ * with `#N`), or two placeholders of one size.
+ */
+function dumpPair(x: Item, y: Item): boolean {
+  if (x.f.decl.kind === 'Unused' || y.f.decl.kind === 'Unused') return x.f.decl.kind === y.f.decl.kind && x.size === y.size;
+  const plain = (k: string) => k.replace(/#\d+$/, '');
+  return plain(x.key) === plain(y.key);
+}
+
+/** A report or a matrix note made during a field walk, to replay for other machine types. */
+interface Recorded {
+  rule?: RuleId;
+  args?: Omit<Parameters<Comparison['report']>[1], 'w'>;
+  note?: string;
+}
+
+/** Field-level rules whose evidence a dump baseline lacks (types, sizes, exact names). */
+const DUMP_UNCERTAIN: ReadonlySet<RuleId> = new Set<RuleId>(['VS010', 'VS011', 'VS012', 'VS013', 'VS014', 'VS015', 'VS016', 'VS017', 'VS020']);
+
+const bodyIds = new WeakMap<BodyModel, number>();
+let nextBodyId = 1;
+function bodyId(b: BodyModel): number {
+  let id = bodyIds.get(b);
+  if (id === undefined) bodyIds.set(b, (id = nextBodyId++));
+  return id;
 }
 
 // ---- items: what a field puts on the wire ----

@@ -42,7 +42,7 @@ export const RULES = {
   VS011: { name: 'field-added', category: 'stream', severity: 'error', directions: B, summary: 'a field is read or written where the other side has none' },
   VS012: { name: 'field-reordered', category: 'stream', severity: 'error', directions: B, summary: 'fields changed order' },
   VS013: { name: 'field-size-changed', category: 'stream', severity: 'error', directions: B, summary: 'a field takes a different number of bytes' },
-  VS014: { name: 'field-kind-changed', category: 'stream', severity: 'warning', directions: B, summary: 'same size, different meaning (signedness, enum, bool, opaque info)' },
+  VS014: { name: 'field-kind-changed', category: 'stream', severity: 'warning', directions: B, summary: 'same size, different meaning (signedness, enum, bool)' },
   VS015: { name: 'array-length-changed', category: 'stream', severity: 'error', directions: B, summary: 'a fixed array has a different element count' },
   VS016: { name: 'count-source-changed', category: 'stream', severity: 'error', directions: B, summary: 'a variable array takes its count from another field, property or factor' },
   VS017: { name: 'field-condition-changed', category: 'stream', severity: 'error', directions: B, summary: 'one side sends a field the other does not expect, or expects one that is not sent' },

@@ -62,7 +62,12 @@ export class CompatState {
   result(analysis: Analysis): CompatResult | undefined {
     if (!this.baseline) return undefined;
     if (this.cache?.analysis !== analysis) {
-      const result = compareWorkspaces({ baseline: { analysis: this.baseline.workspace.analysis(), label: this.baseline.label }, current: { analysis, label: 'new' }, toCurrent: (u) => u });
+      const result = compareWorkspaces({
+        baseline: { analysis: this.baseline.workspace.analysis(), label: this.baseline.label },
+        current: { analysis, label: 'new' },
+        toCurrent: (u) => u,
+        baselineFromDump: this.baseline.kind === 'dump',
+      });
       this.cache = { analysis, result };
     }
     return this.cache.result;

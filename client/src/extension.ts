@@ -15,7 +15,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'vmsd' }, { scheme: 'untitled', language: 'vmsd' }],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.vmsd') },
+    // The server reads `vmsd.*` settings (vmsd.compat.baseline) and is told when they change.
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.vmsd'), configurationSection: 'vmsd' },
   };
   client = new LanguageClient('vmsd', 'VMSD', serverOptions, clientOptions);
   await client.start();

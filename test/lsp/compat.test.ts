@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -80,5 +81,42 @@ describe('lsp: compatibility against a baseline', function () {
     lines.splice(edit.range.start.line, 0, ...edit.newText.replace(/\n$/, '').split('\n'));
     const after = await change('mc146818rtc.vmsd', lines.join('\n'));
     assert.deepEqual(after.filter((d) => d.severity === 1).map((d) => d.code), []);
+  });
+});
+
+describe('lsp: the default baseline is git (merge-base with the upstream, else HEAD)', function () {
+  this.timeout(30_000);
+  let repo: string;
+  let client: TestClient;
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(repo) } });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  const uri = (name: string) => pathToFileURL(path.join(repo, 'ex', name)).href;
+
+  before(async function () {
+    if (spawnSync('git', ['--version']).status !== 0) this.skip(); // scripts/install-test-deps.sh installs it
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-lsp-git-'));
+    fs.mkdirSync(path.join(repo, 'ex'));
+    for (const f of fs.readdirSync(examplesDir)) if (f.endsWith('.vmsd')) fs.copyFileSync(path.join(examplesDir, f), path.join(repo, 'ex', f));
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'baseline');
+    client = await startClient(pathToFileURL(repo).href);
+  });
+  after(async () => {
+    await client?.close();
+    if (repo) fs.rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('an unsaved version bump is reported against HEAD; `off` turns the checks off', async () => {
+    const text = fs.readFileSync(path.join(repo, 'ex', 'hpet.vmsd'), 'utf8').replace('vmstate hpet {\n    version 2', 'vmstate hpet {\n    version 3');
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri('hpet.vmsd'), languageId: 'vmsd', version: 1, text } });
+    const on = await client.diagnostics(uri('hpet.vmsd'), (p) => p.diagnostics.some((d) => d.code === 'VS004'));
+    const vs004 = on.diagnostics.find((d) => d.code === 'VS004')!;
+    // No file to open at a git baseline's place: the message says where it is.
+    assert.match(vs004.relatedInformation?.[0].message ?? '', /in the baseline: git:[0-9a-f]{40}:ex\/hpet\.vmsd:\d+:\d+$/);
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { vmsd: { compat: { baseline: 'off' } } } });
+    await client.diagnostics(uri('hpet.vmsd'), (p) => !p.diagnostics.some((d) => String(d.code).startsWith('VS')));
   });
 });

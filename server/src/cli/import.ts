@@ -10,8 +10,7 @@ import { runRuleSets } from '../checks/pipeline';
 import type { ImportedFile } from '../interop/import-common';
 import { DumpFormatError, importQemuDump, QemuDump, validDump } from '../interop/qemu-dump-import';
 import { importVmdesc } from '../interop/vmdesc-import';
-import { readDump } from './check-dumps';
-import { readStream } from './inputs';
+import { readDumpJson, readStream } from './inputs';
 import type { Io } from './main';
 import { writeFileAtomic } from '../host/atomic';
 
@@ -108,7 +107,7 @@ export type ImportQemuDumpOptions = ImportVmdescOptions;
  * bug of the importer (exit 1); warnings are counted in the summary.
  */
 export function runImportQemuDump(file: string, opts: ImportQemuDumpOptions, io: Io): number {
-  const json = readDump(file, io);
+  const json = readDumpJson(file, io);
   if (json === undefined) return 2;
   let dump: QemuDump;
   try {

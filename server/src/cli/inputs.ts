@@ -1,4 +1,5 @@
 import { findMachine } from '../codec/machine';
+import { readDump } from '../host/dumps';
 import { readStreamFile } from '../host/streams';
 import type { Analysis } from '../semantic/analyzer';
 // The analyzer is loaded only when there are descriptions to analyse.
@@ -38,6 +39,14 @@ export function knownMachine(analysis: Analysis, machine: string | undefined, io
 export function readStream(file: string, io: Io): Uint8Array | undefined {
   const r = readStreamFile(file);
   if ('bytes' in r) return r.bytes;
+  io.err(`vmsd: ${file}: ${r.error}\n`);
+  return undefined;
+}
+
+/** A `-dump-vmstate` file's JSON (gzip accepted), not yet checked to be a dump; undefined after saying why. */
+export function readDumpJson(file: string, io: Io): { value: unknown } | undefined {
+  const r = readDump(file);
+  if ('value' in r) return r;
   io.err(`vmsd: ${file}: ${r.error}\n`);
   return undefined;
 }

@@ -122,11 +122,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 
   program
     .command('check-dumps')
-    .description('compare two -dump-vmstate files (SRC: the QEMU migrated from, DEST: the one migrated to); --format static-checker (the default, and for now the only format) prints what QEMU\'s vmstate-static-checker.py prints and exits with its error count')
-    .argument('<src>', 'SRC dump (qemu -dump-vmstate FILE; .gz accepted)')
-    .argument('<dest>', 'DEST dump')
-    .option('--reverse', 'swap SRC and DEST (check backward migration)')
-    .addOption(new Option('--format <format>', 'output format').choices(['static-checker']).default('static-checker'))
+    .description('compare two -dump-vmstate files (SRC: the QEMU migrated from, DEST: the one migrated to; SRC → DEST is old→new, new→old with --reverse); --format text (the default) and json: our own comparison of what each side puts on the wire, rules VSnnn, exit 1 on errors; --format static-checker: exactly what QEMU\'s vmstate-static-checker.py prints, exit status its error count')
+    .argument('<src>', 'the old QEMU\'s dump: SRC, or DEST with --reverse (qemu -dump-vmstate FILE; .gz accepted)')
+    .argument('<dest>', 'the new QEMU\'s dump: DEST, or SRC with --reverse')
+    .option('--reverse', 'swap SRC and DEST: check new→old migration')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'static-checker']).default('text'))
     .action((src: string, dest: string, opts: CheckDumpsOptions) => {
       code = commands.checkDumps().runCheckDumps(src, dest, opts, io);
     });

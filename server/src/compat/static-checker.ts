@@ -105,6 +105,11 @@ export function staticCheckerRenames(): ReadonlyMap<string, readonly string[]> {
   return new Map([...RENAMES].map(([k, v]) => [k, [...v]]));
 }
 
+/** The section (device class) renames the script knows, as pairs, for documentation and our own comparison. */
+export function staticCheckerSectionRenames(): ReadonlyArray<readonly [string, string]> {
+  return SECTION_RENAMES.map(([a, b]) => [a, b] as const);
+}
+
 type Obj = Record<string, unknown>;
 
 const has = (o: Obj, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);

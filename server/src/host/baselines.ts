@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { DumpFormatError, importQemuDump, validDump } from '../interop/qemu-dump-import';
 import { Workspace } from '../semantic/workspace';
 import { resolveRelative } from '../util/uri';
+import { readDump } from './dumps';
 import { decodeText, loadWorkspace, MAX_FILE_BYTES, toPath, toUri } from './files';
 
 /**
@@ -33,8 +33,6 @@ export interface BaselineContext {
 
 type Problems = Array<{ path: string; message: string }>;
 
-/** Dumps are data, not text to edit: larger than .vmsd files, but still bounded (compressed or not). */
-const MAX_DUMP_BYTES = 4 * MAX_FILE_BYTES;
 /** Listings (`git ls-tree`) of very large trees still fit. */
 const MAX_LISTING_BYTES = 256 * 1024 * 1024;
 
@@ -280,28 +278,13 @@ function loadDump(label: string, file: string, ctx: BaselineContext): Baseline {
   const display = (uri: string) => (uri.startsWith(folderUri) ? `${shown}#${uri.slice(folderUri.length)}` : toPath(uri));
   const baseline: Baseline = { label, kind: 'dump', workspace, problems, display, toCurrent: () => undefined };
 
-  let bytes: Buffer;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw Object.assign(new Error('is a folder, not a dump file'), { code: 'EISDIR' });
-    if (st.size > MAX_DUMP_BYTES) throw new Error(`file is ${st.size} bytes; dumps over ${MAX_DUMP_BYTES} bytes are refused`);
-    bytes = fs.readFileSync(file);
-    if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = zlib.gunzipSync(bytes, { maxOutputLength: MAX_DUMP_BYTES });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const message = err.code === 'ENOENT' ? 'no such file' : err.code === 'ERR_BUFFER_TOO_LARGE' ? `uncompressed, more than ${MAX_DUMP_BYTES} bytes; refused` : err.message;
-    problems.push({ path: label, message });
-    return baseline;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    problems.push({ path: label, message: `invalid JSON: ${(e as Error).message}` });
+  const read = readDump(file);
+  if ('error' in read) {
+    problems.push({ path: label, message: read.error });
     return baseline;
   }
   try {
-    const result = importQemuDump(validDump(json), path.basename(file));
+    const result = importQemuDump(validDump(read.value), path.basename(file));
     for (const f of result.files) workspace.set(toUri(path.join(folder, f.name)), f.text);
   } catch (e) {
     // A dump of the wrong shape, or an importer bug: either way the baseline is unusable, not the run.

@@ -374,10 +374,16 @@ function collapse(run: Leaf[]): Item[] {
   return items;
 }
 
-/** Pairs of the two leaf lists matched by name, in order (the heaviest common subsequence). */
+/** Above this many cells the middle of two leaf lists is aligned greedily (memory and time stay linear). */
+const MAX_ALIGN_CELLS = 1 << 20;
+
+/**
+ * Pairs of the two leaf lists matched by name, in order: the common prefix and suffix
+ * directly (two dumps of one device class are mostly identical), the rest as the
+ * heaviest common subsequence — or, for a middle too large for that (a hostile or huge
+ * dump), greedily in order.
+ */
 function align(S: Leaf[], D: Leaf[]): Array<[number, number]> {
-  const n = S.length;
-  const m = D.length;
   const weight = (a: Leaf, b: Leaf): number => {
     // `unused` placeholders are never paired by name: they stand for whatever bytes are
     // at their place, and are weighed by size against the run they fall in.
@@ -385,6 +391,24 @@ function align(S: Leaf[], D: Leaf[]): Array<[number, number]> {
     // A name match counts most; the same description around it and the same size break ties.
     return 4 + (a.owner === b.owner ? 1 : 0) + (a.field.size === b.field.size ? 1 : 0);
   };
+  let p = 0;
+  while (p < S.length && p < D.length && weight(S[p], D[p])) p++;
+  let q = 0;
+  while (q < S.length - p && q < D.length - p && weight(S[S.length - 1 - q], D[D.length - 1 - q])) q++;
+  const pairs: Array<[number, number]> = [];
+  for (let k = 0; k < p; k++) pairs.push([k, k]);
+  const s = S.slice(p, S.length - q);
+  const d = D.slice(p, D.length - q);
+  const middle = (s.length + 1) * (d.length + 1) <= MAX_ALIGN_CELLS ? heaviest(s, d, weight) : greedy(s, d, weight);
+  for (const [i, j] of middle) pairs.push([i + p, j + p]);
+  for (let k = q; k > 0; k--) pairs.push([S.length - k, D.length - k]);
+  return pairs;
+}
+
+function heaviest(S: Leaf[], D: Leaf[], weight: (a: Leaf, b: Leaf) => number): Array<[number, number]> {
+  const n = S.length;
+  const m = D.length;
+  if (!n || !m) return [];
   const W = new Int32Array((n + 1) * (m + 1));
   const at = (i: number, j: number) => i * (m + 1) + j;
   for (let i = 1; i <= n; i++) {
@@ -406,6 +430,37 @@ function align(S: Leaf[], D: Leaf[]): Array<[number, number]> {
     else j--;
   }
   return pairs.reverse();
+}
+
+/** In order: each S leaf takes the first D leaf after the last pair that it matches. */
+function greedy(S: Leaf[], D: Leaf[], weight: (a: Leaf, b: Leaf) => number): Array<[number, number]> {
+  const byName = new Map<string, number[]>();
+  D.forEach((x, j) => {
+    if (x.field.name === 'unused') return;
+    const list = byName.get(x.field.name);
+    if (list) list.push(j);
+    else byName.set(x.field.name, [j]);
+  });
+  const pairs: Array<[number, number]> = [];
+  let last = -1;
+  S.forEach((x, i) => {
+    const list = byName.get(x.field.name);
+    if (!list) return;
+    // The first index after `last` (binary search: many leaves may share a name).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid] > last) hi = mid;
+      else lo = mid + 1;
+    }
+    const j = list[lo];
+    if (j !== undefined && weight(x, D[j]) > 0) {
+      pairs.push([i, j]);
+      last = j;
+    }
+  });
+  return pairs;
 }
 
 // ---------------------------------------------------------------- the comparison

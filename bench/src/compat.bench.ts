@@ -82,10 +82,14 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmsd-bench-dumps-'));
 const src = path.join(dir, 'pc-i440fx-2.3.json');
 const dest = path.join(dir, 'pc-i440fx-7.2.json');
 fs.writeFileSync(src, zlib.gunzipSync(fs.readFileSync(path.join(fixtures, 'dump-pc-i440fx-2.3.json.gz'))));
-// The 7.2 dump with one real-looking change, so that both tools have something to report.
-const seven = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(fixtures, 'dump-pc-i440fx-7.2.json.gz'))).toString('utf8')) as Record<string, { version_id: number }>;
+// The 7.2 dump with real-looking changes, so that both tools have something to report:
+// hpet no longer loads version 2 streams, and a field of the RTC is resized.
+type Desc = { version_id: number; minimum_version_id: number; Fields?: Array<{ size: number; Description?: unknown }> };
+const seven = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(fixtures, 'dump-pc-i440fx-7.2.json.gz'))).toString('utf8')) as Record<string, Desc & { Description: Desc }>;
 const classes = Object.keys(seven).filter((k) => k !== 'vmschkmachine').length;
-if (seven.hpet) seven.hpet.version_id += 1;
+seven.hpet.minimum_version_id = seven.hpet.Description.minimum_version_id = 3;
+seven.hpet.version_id = seven.hpet.Description.version_id = 3;
+seven.mc146818rtc.Description.Fields!.find((f) => !f.Description)!.size = 2;
 fs.writeFileSync(dest, JSON.stringify(seven));
 const script = process.env.VMSTATE_STATIC_CHECKER_PY ?? '/tmp/vsc/vsc72.py';
 const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
@@ -114,7 +118,7 @@ for (const c of commands) {
   dumpRows.push([c.name, String(c.times.length), String(c.status), median(c.times).toFixed(0), Math.min(...c.times).toFixed(0), ratio]);
 }
 if (!theirs) dumpRows.push(['vmstate-static-checker.py', '-', '-', `skipped: ${py ? `no script at ${script}` : 'no python3'}`, '', '']);
-console.log(`\nvmsd check-dumps, whole process: pc-i440fx-2.3 → pc-i440fx-7.2 dumps of QEMU 7.2 (${classes} device classes each; hpet's version raised in the second)\n`);
+console.log(`\nvmsd check-dumps, whole process: pc-i440fx-2.3 → pc-i440fx-7.2 dumps of QEMU 7.2 (${classes} device classes each; in the second hpet needs version 3 and a field of mc146818rtc is resized)\n`);
 console.log(table(dumpRows));
 if (theirs) {
   const same = theirs.out === commands[0].out;

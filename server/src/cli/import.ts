@@ -8,7 +8,8 @@ import { decodeStream, findVmdesc, sectionDescriptions, Stream } from '../codec/
 import { loadWorkspace } from '../host/files';
 import { runRuleSets } from '../checks/pipeline';
 import type { ImportedFile } from '../interop/import-common';
-import { DumpFormatError, importQemuDump, QemuDump, validDump } from '../interop/qemu-dump-import';
+import { importQemuDump } from '../interop/qemu-dump-import';
+import { DumpFormatError, QemuDump, validDump } from '../interop/qemu-dump';
 import { importVmdesc } from '../interop/vmdesc-import';
 import { readDumpJson, readStream } from './inputs';
 import type { Io } from './main';

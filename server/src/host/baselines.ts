@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DumpFormatError, importQemuDump, validDump } from '../interop/qemu-dump-import';
+import { DumpFormatError, validDump } from '../interop/qemu-dump';
+import { importQemuDump } from '../interop/qemu-dump-import';
 import { Workspace } from '../semantic/workspace';
 import { resolveRelative } from '../util/uri';
 import { readDump } from './dumps';

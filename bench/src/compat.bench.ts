@@ -120,6 +120,40 @@ for (const c of commands) {
 if (!theirs) dumpRows.push(['vmstate-static-checker.py', '-', '-', `skipped: ${py ? `no script at ${script}` : 'no python3'}`, '', '']);
 console.log(`\nvmsd check-dumps, whole process: pc-i440fx-2.3 → pc-i440fx-7.2 dumps of QEMU 7.2 (${classes} device classes each; in the second hpet needs version 3 and a field of mc146818rtc is resized)\n`);
 console.log(table(dumpRows));
+// The same work without the interpreters' own start: each tool timed inside its process,
+// cold (one run per process, as on the command line), from loading its code to its output.
+const inside: Array<{ name: string; cmd: string; args: string[]; times: number[] }> = [
+  {
+    name: 'vmsd check-dumps --format static-checker, in-process',
+    cmd: process.execPath,
+    args: ['-e', `const t=performance.now();require(${JSON.stringify(path.join(root, 'out/server/src/cli/main.js'))}).main(['check-dumps',${JSON.stringify(src)},${JSON.stringify(dest)},'--format','static-checker'],{out(){},err(){}}).then(()=>process.stderr.write(String(performance.now()-t)))`],
+    times: [],
+  },
+  {
+    name: 'vmsd check-dumps (own rules), in-process',
+    cmd: process.execPath,
+    args: ['-e', `const t=performance.now();require(${JSON.stringify(path.join(root, 'out/server/src/cli/main.js'))}).main(['check-dumps',${JSON.stringify(src)},${JSON.stringify(dest)}],{out(){},err(){}}).then(()=>process.stderr.write(String(performance.now()-t)))`],
+    times: [],
+  },
+];
+if (theirs) {
+  inside.push({
+    name: 'vmstate-static-checker.py, in-process',
+    cmd: py!,
+    args: ['-c', `import io,runpy,sys,time,contextlib\nt=time.perf_counter()\nsys.argv=[${JSON.stringify(script)},'-s',${JSON.stringify(src)},'-d',${JSON.stringify(dest)}]\nwith contextlib.redirect_stdout(io.StringIO()):\n  try: runpy.run_path(sys.argv[0],run_name='__main__')\n  except SystemExit: pass\nsys.stderr.write(str((time.perf_counter()-t)*1000))`],
+    times: [],
+  });
+}
+for (let r = 0; r < RUNS; r++) {
+  for (const c of inside) {
+    const p = spawnSync(c.cmd, c.args, { encoding: 'utf8' });
+    const ms = Number(p.stderr);
+    if (Number.isFinite(ms) && ms > 0) c.times.push(ms);
+  }
+}
+const insideRows: string[][] = [['measured inside the process (cold)', 'runs', 'median ms', 'best ms']];
+for (const c of inside) insideRows.push([c.name, String(c.times.length), c.times.length ? median(c.times).toFixed(0) : 'failed', c.times.length ? Math.min(...c.times).toFixed(0) : '']);
+console.log('\n' + table(insideRows));
 if (theirs) {
   const same = theirs.out === commands[0].out;
   console.log(`\n--format static-checker output ${same ? 'is identical to' : 'DIFFERS from'} the script's (${(theirs.out ?? '').split('\n').filter(Boolean).length} lines)`);

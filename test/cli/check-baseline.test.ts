@@ -385,6 +385,10 @@ describe('cli: vmsd check --baseline', function () {
       const sub = vmsd(path.join(repo, 'ex'), 'check', '--baseline', 'git:HEAD');
       assert.equal(sub.code, 1, sub.out + sub.err);
       assert.deepEqual(vsLines(sub.out), [`hpet.vmsd:44:5: error VS004 ${VS004_HPET} (new→old)`, '  git:HEAD:ex/hpet.vmsd:44:5: note: version 2, minimum_version 1 in the baseline']);
+      // From outside the repository: the repository is the checked files'.
+      const outside = vmsd(os.tmpdir(), 'check', path.join(repo, 'ex'), '--baseline', 'git:HEAD');
+      assert.equal(outside.code, 1, outside.out + outside.err);
+      assert.ok(vsLines(outside.out).includes('  git:HEAD:ex/hpet.vmsd:44:5: note: version 2, minimum_version 1 in the baseline'), outside.out);
       // The working tree was not touched.
       assert.match(fs.readFileSync(hpet, 'utf8'), /^ {4}version 3$/m);
 

@@ -143,6 +143,19 @@ function catBlobs(top: string, oids: string[], total: number): Map<string, Buffe
   return out;
 }
 
+/** The folder of the first checked path that exists (a file's folder), else the current folder. */
+function repositoryAnchor(ctx: BaselineContext): string {
+  for (const p of ctx.paths) {
+    const abs = path.resolve(ctx.cwd, p);
+    try {
+      return fs.statSync(abs).isDirectory() ? abs : path.dirname(abs);
+    } catch {
+      // not there (reported by the checker itself): try the next
+    }
+  }
+  return path.resolve(ctx.cwd);
+}
+
 function loadGit(label: string, rev: string, ctx: BaselineContext): Baseline {
   const workspace = new Workspace();
   const problems: Problems = [];
@@ -153,14 +166,17 @@ function loadGit(label: string, rev: string, ctx: BaselineContext): Baseline {
   };
   const baseline: Baseline = { label, kind: 'git', workspace, problems, display, toCurrent: (uri) => uri };
 
-  const topR = git(ctx.cwd, ['rev-parse', '--show-toplevel']);
+  // The repository of the files checked (`vmsd check ~/qemu/hw --baseline git:v8.0` from
+  // anywhere), else of the current folder.
+  const anchor = repositoryAnchor(ctx);
+  const topR = git(anchor, ['rev-parse', '--show-toplevel']);
   if (!topR.ok) {
-    problems.push({ path: label, message: /not a git repository/i.test(topR.error) ? `${ctx.cwd} is not in a git repository` : topR.error });
+    problems.push({ path: label, message: /not a git repository/i.test(topR.error) ? `${anchor} is not in a git repository` : topR.error });
     return baseline;
   }
   const top = realish(topR.text.trim());
-  // URIs as the working tree's files have them, seen from cwd (which may be reached through a link).
-  logicalTop = path.resolve(ctx.cwd, path.relative(realish(path.resolve(ctx.cwd)), top));
+  // URIs as the working tree's files have them, seen from there (which may be reached through a link).
+  logicalTop = path.resolve(anchor, path.relative(realish(path.resolve(anchor)), top));
   // A leading `-` would be read as an option.
   const sha = rev && !rev.startsWith('-') ? git(top, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]) : undefined;
   if (!sha?.ok || !sha.text.trim()) {

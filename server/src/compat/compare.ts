@@ -2,7 +2,7 @@ import { Severity, severityRank } from '../diagnostics/diagnostic';
 import { machineProperties } from '../codec/machine';
 import * as A from '../syntax/ast';
 import { Analysis } from '../semantic/analyzer';
-import { BodyModel, DescriptionSym, EnumSym, FieldModel, MachineSym, PropertySym, SubsectionModel, Value } from '../semantic/model';
+import { BodyModel, DescriptionSym, FieldModel, MachineSym, PropertySym, SubsectionModel, Value } from '../semantic/model';
 import { describeWireType, FieldType, INT_RANGES, IntName, SCALARS, WireType } from '../semantic/types';
 import { evalCondition, propertiesIn, propertyValueFor } from './evaluate';
 import { CompatResult, CompatSide, DEFAULT_MACHINE, Finding, FindingRelated, MatrixCell, Place, SideName, Verdict } from './findings';
@@ -164,7 +164,7 @@ class Comparison {
     }
     // Structural rules: every description known to both sides by name, embedded ones too
     // (not against a dump: it has no defaults, load checks, reserved names or deprecations).
-    for (const bd of this.opts.baselineFromDump ? [] : b.descriptions) {
+    for (const bd of this.opts.baselineFromDump ? [] : firstBy(b.descriptions, (d) => d.name).values()) {
       const cd = cByName.get(bd.name);
       if (cd && cd.body && bd.body) this.structural(bd.body, cd.body);
     }
@@ -212,7 +212,9 @@ class Comparison {
     const bBody = w.S.name === 'current' ? rBody : sBody;
     const subject = cBody.wireName;
     if (vR === undefined) {
-      if (sBody.versionKnown === false || rBody.versionKnown === false) return;
+      // An invalid or empty range (minimum above version) is the language rules' finding;
+      // such a body cannot even load its own stream, so there is nothing to compare.
+      if (sBody.versionKnown === false || rBody.versionKnown === false || sBody.minimumVersion > sBody.version || rBody.minimumVersion > rBody.version) return;
       if (vS > rBody.version || vS < rBody.minimumVersion) {
         const raised = cBody.version > bBody.version;
         const lowered = cBody.version < bBody.version;
@@ -308,12 +310,12 @@ class Comparison {
   }
 
   private walkFields(S: Item[], R: Item[], w: Walk, sBody: BodyModel, rBody: BodyModel): void {
-    const sAll = new Map(S.map((x) => [x.key, x]));
-    const rAll = new Map(R.map((x) => [x.key, x]));
+    const sAll = firstBy(S, (x) => x.key);
+    const rAll = firstBy(R, (x) => x.key);
     const s = S.filter((x) => x.present !== false);
     const r = R.filter((x) => x.present !== false);
-    const sIndex = new Map(s.map((x, i) => [x.key, i]));
-    const rIndex = new Map(r.map((x, i) => [x.key, i]));
+    const sIndex = indexBy(s, (x) => x.key);
+    const rIndex = indexBy(r, (x) => x.key);
     const consumedS = new Set<string>();
     const consumedR = new Set<string>();
     let i = 0;
@@ -548,7 +550,7 @@ class Comparison {
   }
 
   private compareSubsections(sBody: BodyModel, rBody: BodyModel, w: Walk, vS: number): void {
-    const rSubs = new Map(rBody.subsections.map((x) => [x.body.wireName, x]));
+    const rSubs = firstBy(rBody.subsections, (x) => x.body.wireName);
     const sNames = new Set(sBody.subsections.map((x) => x.body.wireName));
     const cBody = w.S.name === 'current' ? sBody : rBody;
     for (const sub of sBody.subsections) {
@@ -686,14 +688,12 @@ class Comparison {
 
   private structural(bBody: BodyModel, cBody: BodyModel): void {
     const subject = cBody.wireName;
-    const bFields = bBody.fields.filter((f) => f.name !== undefined);
-    const cFields = cBody.fields.filter((f) => f.name !== undefined);
-    const cByName = new Map<string, FieldModel>();
-    for (const f of cFields) {
-      cByName.set(f.name!, f);
-    }
+    // The first field of each name (a repeated name is the language rules' finding).
+    const bFields = [...firstBy(bBody.fields.filter((f) => f.name !== undefined), (f) => f.name!).values()];
+    const cFields = [...firstBy(cBody.fields.filter((f) => f.name !== undefined), (f) => f.name!).values()];
+    const cByName = firstBy(cFields, (f) => f.name!);
     const cByAlias = new Map<string, FieldModel>();
-    for (const f of cFields) for (const a of f.aliases) cByAlias.set(a, f);
+    for (const f of cFields) for (const a of f.aliases) if (!cByAlias.has(a)) cByAlias.set(a, f);
     const bNames = new Set(bFields.map((f) => f.name!));
     const renamedTo = new Map<FieldModel, FieldModel>();
     // A rename: a removed and an added field at the same index with the same type.
@@ -765,7 +765,7 @@ class Comparison {
         });
       }
     }
-    const cSubs = new Map(cBody.subsections.map((s) => [s.body.wireName, s]));
+    const cSubs = firstBy(cBody.subsections, (x) => x.body.wireName);
     for (const bs of bBody.subsections) {
       const cs = cSubs.get(bs.body.wireName);
       if (cs) this.structural(bs.body, cs.body);
@@ -804,13 +804,12 @@ class Comparison {
   }
 
   private compareEnums(): void {
-    const cEnums = new Map<string, EnumSym>();
-    for (const e of this.C.analysis.enums) if (!cEnums.has(e.name)) cEnums.set(e.name, e);
-    for (const be of this.B.analysis.enums) {
+    const cEnums = firstBy(this.C.analysis.enums, (e) => e.name);
+    for (const be of firstBy(this.B.analysis.enums, (e) => e.name).values()) {
       const ce = cEnums.get(be.name);
       if (!ce) continue;
-      const cMembers = new Map(ce.members.map((m) => [m.name, m]));
-      const bMembers = new Map(be.members.map((m) => [m.name, m]));
+      const cMembers = firstBy(ce.members, (m) => m.name);
+      const bMembers = firstBy(be.members, (m) => m.name);
       for (const bm of be.members) {
         const cm = cMembers.get(bm.name);
         const subject = `enum ${be.name}.${bm.name}`;
@@ -1280,6 +1279,22 @@ function sameValue(a: Value | undefined, b: Value | undefined): boolean {
 
 function showValue(v: Value | undefined): string {
   return v === undefined ? 'none (zero)' : typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * By key, the first of each: a name declared twice is the language rules' finding, and
+ * both sides must pick the same one (a Map built from pairs would keep the last).
+ */
+function firstBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const x of xs) if (!m.has(key(x))) m.set(key(x), x);
+  return m;
+}
+
+function indexBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  xs.forEach((x, i) => m.has(key(x)) || m.set(key(x), i));
+  return m;
 }
 
 /** A machine type and the newer ones it inherits from. */

@@ -97,7 +97,7 @@ describe('cli: vmsd check --baseline', function () {
         `  ${old}: note: "scr" in the baseline`,
         `${anchor}: warning VS062 field "scr" was removed without \`reserved "scr"\`: the name could come back with another meaning, and an old destination of the keyed stream loads its default (new→old)`,
         `  ${old}: note: "scr" in the baseline`,
-        `${anchor}: warning VS070 field "scr" was removed without first being marked @deprecated in a release`,
+        `${anchor}: warning VS070 field "scr" was removed without first being marked @deprecated in a release (hygiene: breaks neither old→new nor new→old)`,
         `  ${old}: note: in the baseline`,
       ]);
       assert.equal(anchor, `${dir}/serial.vmsd:43:9`);
@@ -279,7 +279,7 @@ describe('cli: vmsd check --baseline', function () {
       const dir = variant('ignored-no-reason', ignore('// vmsd-ignore VS010'));
       const r = await check(dir, '--baseline', 'base');
       assert.equal(r.code, 0, r.out + r.err);
-      assert.equal(vsLines(r.out)[0], `${dir}/serial.vmsd:43:1: warning VS080 \`vmsd-ignore VS010\` gives no reason: write \`: why this break is acceptable\``);
+      assert.equal(vsLines(r.out)[0], `${dir}/serial.vmsd:43:1: warning VS080 \`vmsd-ignore VS010\` gives no reason: write \`: why this break is acceptable\` (hygiene: breaks neither old→new nor new→old)`);
       assert.doesNotMatch(r.out, /VS010 field/);
       assert.equal(summary(r.out), 'Checked 17 files (32 descriptions) against base: 0 errors, 3 warnings, 1 suppressed');
       assert.equal((await check(dir, '--baseline', 'base', '--fail-on', 'warning')).code, 1);
@@ -289,7 +289,7 @@ describe('cli: vmsd check --baseline', function () {
       const dir = variant('ignored-stale', { 'hpet.vmsd': [['vmstate hpet {\n', '// vmsd-ignore VS013: x\nvmstate hpet {\n']] });
       const r = await check(dir, '--baseline', 'base', '--fail-on', 'warning');
       assert.equal(r.code, 0, r.out + r.err);
-      assert.deepEqual(vsLines(r.out), [`${at(dir, 'hpet.vmsd', '// vmsd-ignore')}: info VS081 \`vmsd-ignore VS013\` matches no finding here: remove it`]);
+      assert.deepEqual(vsLines(r.out), [`${at(dir, 'hpet.vmsd', '// vmsd-ignore')}: info VS081 \`vmsd-ignore VS013\` matches no finding here: remove it (hygiene: breaks neither old→new nor new→old)`]);
       assert.equal(summary(r.out), 'Checked 17 files (32 descriptions) against base: 0 errors, 0 warnings');
       // Without --baseline the comment is not looked at.
       assert.equal((await check(dir)).out, 'Checked 17 files (32 descriptions): 0 errors, 0 warnings\n');
@@ -309,14 +309,14 @@ describe('cli: vmsd check --baseline', function () {
       assert.equal(s.code, 0, s.out + s.err);
       assert.equal(
         s.out,
-        'acks-stale.txt:2:1: info VS082 the acknowledgement of VS010 serial:scr matches no finding: remove it\n' +
+        'acks-stale.txt:2:1: info VS082 the acknowledgement of VS010 serial:scr matches no finding: remove it (hygiene: breaks neither old→new nor new→old)\n' +
           'Checked 17 files (32 descriptions) against base: 0 errors, 0 warnings, 1 suppressed\n',
       );
 
       fs.writeFileSync(path.join(root, 'acks-no-reason.txt'), 'VS004 hpet\n');
       const n = await check(dir, '--baseline', 'base', '--acknowledged', 'acks-no-reason.txt');
       assert.equal(n.code, 0, n.out + n.err);
-      assert.equal(n.out, 'acks-no-reason.txt:1:1: warning VS080 the acknowledgement of VS004 hpet gives no reason\nChecked 17 files (32 descriptions) against base: 0 errors, 1 warning, 1 suppressed\n');
+      assert.equal(n.out, 'acks-no-reason.txt:1:1: warning VS080 the acknowledgement of VS004 hpet gives no reason (hygiene: breaks neither old→new nor new→old)\nChecked 17 files (32 descriptions) against base: 0 errors, 1 warning, 1 suppressed\n');
     });
 
     it('--acknowledged: a malformed or missing file is exit 2, FILE:line on stderr', async () => {

@@ -222,7 +222,7 @@ describe('compat: SARIF 2.1.0 output', () => {
     assert.deepEqual(removedR.properties, { directions: ['old→new', 'new→old'], baseline: 'git:v7.2', subject: 'e1000:itr' });
 
     // Hygiene: no directions, no suffix.
-    assert.equal(hygieneR.message.text, hygiene.message);
+    assert.equal(hygieneR.message.text, `${hygiene.message} (hygiene: breaks neither old→new nor new→old)`);
     assert.equal(hygieneR.relatedLocations, undefined);
     assert.deepEqual(hygieneR.partialFingerprints, { 'vmsd/v1': 'VS070|e1000:itr|' });
     assert.deepEqual(hygieneR.properties!.directions, []);

@@ -10,7 +10,7 @@ import { Baseline, loadBaseline } from '../host/baselines';
 import { loadWorkspace, toPath, toUri } from '../host/files';
 import { Analysis } from '../semantic/analyzer';
 import { Workspace } from '../semantic/workspace';
-import { findingText, matrixTable, table } from '../compat/report';
+import { directionSuffix, findingText, matrixTable, table } from '../compat/report';
 import { BodyModel } from '../semantic/model';
 import { formatSize } from '../semantic/size';
 import { LineIndex } from '../util/lines';
@@ -98,7 +98,7 @@ export function runCheck(paths: string[], opts: CheckOptions, io: Io): number {
     entries.push({
       ...placeOf(f.place, run?.baseline),
       severity: f.severity, code: f.rule,
-      message: run ? findingText(f, run.result, several) : f.message,
+      message: run ? findingText(f, run.result, several) : f.message + directionSuffix(f.directions),
       related: f.related.map((r) => {
         const p = placeOf(r, run?.baseline);
         return { file: p.file, line: p.line, column: p.column, message: r.message };

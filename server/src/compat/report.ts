@@ -7,9 +7,9 @@ import { Direction } from './rules';
  * and the verdict matrix as a table.
  */
 
-/** ` (old→new, new→old)`, or '' for hygiene findings that break no direction. */
+/** ` (old→new, new→old)`; hygiene findings say that they break neither. */
 export function directionSuffix(directions: readonly Direction[]): string {
-  return directions.length ? ` (${directions.join(', ')})` : '';
+  return directions.length ? ` (${directions.join(', ')})` : ' (hygiene: breaks neither old→new nor new→old)';
 }
 
 /**

@@ -2,6 +2,7 @@ import { CODES, CodeInfo } from '../diagnostics/codes';
 import { Diagnostic, Severity } from '../diagnostics/diagnostic';
 import { CompatResult, Finding, SideName, Verdict } from './findings';
 import { Direction, isRuleId, RuleId, RULES, ruleAnchor } from './rules';
+import { directionSuffix } from './report';
 
 /**
  * The compatibility report as a SARIF 2.1.0 log (OASIS Static Analysis Results
@@ -167,7 +168,7 @@ export function sarifLevel(severity: Severity): SarifLevel {
 
 /** A finding's message with the directions it breaks, as every renderer prints it: `… (old→new, new→old)`. */
 export function messageWithDirections(message: string, directions: readonly Direction[]): string {
-  return directions.length ? `${message} (${directions.join(', ')})` : message;
+  return message + directionSuffix(directions);
 }
 
 // ---------------------------------------------------------------------------------------

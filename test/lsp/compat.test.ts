@@ -109,13 +109,21 @@ describe('lsp: the default baseline is git (merge-base with the upstream, else H
     if (repo) fs.rmSync(repo, { recursive: true, force: true });
   });
 
-  it('an unsaved version bump is reported against HEAD; `off` turns the checks off', async () => {
+  it('an unsaved version bump is reported against HEAD, gone once committed; `off` turns the checks off', async () => {
     const text = fs.readFileSync(path.join(repo, 'ex', 'hpet.vmsd'), 'utf8').replace('vmstate hpet {\n    version 2', 'vmstate hpet {\n    version 3');
     await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri('hpet.vmsd'), languageId: 'vmsd', version: 1, text } });
     const on = await client.diagnostics(uri('hpet.vmsd'), (p) => p.diagnostics.some((d) => d.code === 'VS004'));
     const vs004 = on.diagnostics.find((d) => d.code === 'VS004')!;
     // No file to open at a git baseline's place: the message says where it is.
     assert.match(vs004.relatedInformation?.[0].message ?? '', /in the baseline: git:[0-9a-f]{40}:ex\/hpet\.vmsd:\d+:\d+$/);
+    // Committed: HEAD moved, and after the save the bump is the baseline itself.
+    fs.writeFileSync(path.join(repo, 'ex', 'hpet.vmsd'), text);
+    git('commit', '-qam', 'hpet version 3');
+    await client.connection.sendNotification('textDocument/didSave', { textDocument: { uri: uri('hpet.vmsd') } });
+    await client.diagnostics(uri('hpet.vmsd'), (p) => !p.diagnostics.some((d) => d.code === 'VS004'));
+    // Uncommitted again, then the checks turned off.
+    await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: uri('hpet.vmsd'), version: 2 }, contentChanges: [{ text: text.replace('version 3', 'version 4') }] });
+    await client.diagnostics(uri('hpet.vmsd'), (p) => p.version === 2 && p.diagnostics.some((d) => d.code === 'VS004'));
     await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { vmsd: { compat: { baseline: 'off' } } } });
     await client.diagnostics(uri('hpet.vmsd'), (p) => !p.diagnostics.some((d) => String(d.code).startsWith('VS')));
   });

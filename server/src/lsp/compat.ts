@@ -42,11 +42,14 @@ export function baselineSpec(setting: string | undefined, folderUri: string, hos
 export class CompatState {
   private baseline?: LoadedBaseline;
   private cache?: { analysis: Analysis; result: CompatResult };
+  /** The spec last loaded (`git:<sha>` for the default): a new one means reload. */
+  spec?: string;
 
   /** Load (or drop, with no spec) the baseline; returns the problems to log. */
   setBaseline(spec: string | undefined, folderUri: string, host: BaselineHost | undefined): string[] {
     this.cache = undefined;
     this.baseline = undefined;
+    this.spec = spec;
     if (!spec || !host) return [];
     const b = host.load(spec, folderUri);
     const problems = b.problems.map((p) => `baseline ${spec}: ${p.path}: ${p.message}`);

@@ -141,9 +141,14 @@ export function startServer(connection: Connection, host: ServerHost): void {
   let compatSetting: string | undefined;
   let configurationSupport = false;
   const compatDiagnostics = (uri: string): Diagnostic[] => (compat.label ? compat.diagnostics(workspace.analysis(), uri, (u) => workspace.text(u)) : []);
+  const currentSpec = () => (folders[0] && host.baselines ? baselineSpec(compatSetting, folders[0], host.baselines) : undefined);
+  /** The default baseline follows HEAD: after a save or a change on disk, reload it if HEAD moved. */
+  const refreshBaseline = () => {
+    if (currentSpec() !== compat.spec) reloadBaseline();
+  };
   const reloadBaseline = () => {
     const folder = folders[0];
-    const spec = folder && host.baselines ? baselineSpec(compatSetting, folder, host.baselines) : undefined;
+    const spec = currentSpec();
     for (const p of compat.setBaseline(spec, folder ?? '', host.baselines)) connection.console.warn(`vmsd: ${p}`);
     if (compat.label) connection.console.info(`vmsd: compatibility baseline ${compat.label}`);
     published.clear();
@@ -197,7 +202,8 @@ export function startServer(connection: Connection, host: ServerHost): void {
     for (const folder of folders) indexFolder(folder);
     const result: InitializeResult = {
       capabilities: {
-        textDocumentSync: TextDocumentSyncKind.Incremental,
+        // Saves are wanted: a commit or a checkout may have moved the git baseline.
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         completionProvider: { triggerCharacters: ['.', '@', ':', '(', '['], resolveProvider: true },
         codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite', 'refactor.extract'] },
@@ -263,6 +269,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
     workspace.set(e.document.uri, e.document.getText());
     schedulePublish();
   });
+  documents.onDidSave(() => refreshBaseline());
   documents.onDidClose((e) => {
     // Back to what is on disk (or gone, for an unsaved new file).
     const disk = host.readFile(e.document.uri);
@@ -282,6 +289,7 @@ export function startServer(connection: Connection, host: ServerHost): void {
         if (text !== undefined) workspace.set(change.uri, text);
       }
     }
+    refreshBaseline(); // files changing on disk: often a checkout, which moves HEAD
     schedulePublish();
   });
 

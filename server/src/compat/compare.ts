@@ -810,7 +810,7 @@ class Comparison {
       if (!ce) continue;
       const cMembers = firstBy(ce.members, (m) => m.name);
       const bMembers = firstBy(be.members, (m) => m.name);
-      for (const bm of be.members) {
+      for (const bm of bMembers.values()) {
         const cm = cMembers.get(bm.name);
         const subject = `enum ${be.name}.${bm.name}`;
         if (!cm) {

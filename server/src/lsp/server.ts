@@ -139,6 +139,8 @@ export function startServer(connection: Connection, host: ServerHost): void {
   // workspace (a description's devices and machine types may be in other components).
   const compat = new CompatState();
   let compatSetting: string | undefined;
+  /** The client contributes the declaration snippets itself (initializationOptions.clientSnippets). */
+  let clientSnippets = false;
   let configurationSupport = false;
   const compatDiagnostics = (uri: string): Diagnostic[] => (compat.label ? compat.diagnostics(workspace.analysis(), uri, (u) => workspace.text(u)) : []);
   const currentSpec = () => (folders[0] && host.baselines ? baselineSpec(compatSetting, folders[0], host.baselines) : undefined);
@@ -197,8 +199,9 @@ export function startServer(connection: Connection, host: ServerHost): void {
     watchedFiles = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     configurationSupport = !!caps.workspace?.configuration;
-    const init = params.initializationOptions as { compat?: { baseline?: unknown } } | undefined;
+    const init = params.initializationOptions as { compat?: { baseline?: unknown }; clientSnippets?: unknown } | undefined;
     if (typeof init?.compat?.baseline === 'string') compatSetting = init.compat.baseline;
+    clientSnippets = init?.clientSnippets === true;
     for (const folder of folders) indexFolder(folder);
     const result: InitializeResult = {
       capabilities: {
@@ -451,6 +454,8 @@ export function startServer(connection: Connection, host: ServerHost): void {
     guard('completion', [] as LspCompletionItem[], (p: { textDocument: { uri: string }; position: Position }) => {
       const uri = p.textDocument.uri;
       const r = complete(workspace.analysisFor(uri), uri, toOffset(uri, p.position));
+      // A client with snippets of its own (our VS Code extension) would list these twice.
+      if (clientSnippets) r.items = r.items.filter((i) => i.kind !== 'snippet');
       const range = toRange(uri, r.replace);
       lastCompletion = r.items.map((i) => i.sym);
       return r.items.map((item, index): LspCompletionItem => ({

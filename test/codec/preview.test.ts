@@ -109,4 +109,56 @@ describe('codec: preview of one description', () => {
     assert.equal(machine.error?.path, 'machine');
     assert.throws(() => preview({ analysis, description: 'hpte', format: 'qemu' }), (e: unknown) => e instanceof ValueError && /did you mean `hpet`/.test(e.message));
   });
+
+  it('places: each annotation and presence entry has its spot in the value, its declaration and how it is edited', () => {
+    const r = preview({ analysis, description: 'hpet', format: 'qemu' });
+    const text = fs.readFileSync(path.join(examplesDir, 'hpet.vmsd'), 'utf8');
+    const at = (p: string) => r.annotations.find((a) => a.path === p)!;
+    const tn = at('hpet.timer[1].tn');
+    assert.deepEqual(tn.at, ['fields', 'timer', 1, 'fields', 'tn']);
+    assert.equal(tn.edit, 'int');
+    const src = r.sources[tn.source!];
+    assert.deepEqual([src.kind, src.name, src.uri], ['field', 'tn', 'file:///ex/hpet.vmsd']);
+    assert.equal(text.slice(src.nameStart, src.nameEnd), 'tn');
+    assert.equal(text.slice(src.start, src.end), 'tn: u8');
+    // Every element of an array points at the array field's declaration.
+    assert.equal(at('hpet.timer[2]').source, at('hpet.timer').source);
+    assert.equal(at('hpet.timer').edit, undefined, 'arrays are edited element by element');
+    assert.deepEqual([at('hpet.timer[0].qemu_timer').edit, at('hpet.config').edit], ['int', 'int']);
+    const d = r.sources[r.declaration];
+    assert.deepEqual([d.kind, text.slice(d.nameStart, d.nameEnd)], ['description', 'hpet']);
+    // The value at each place is the annotation's value.
+    const value = r.value as Record<string, unknown>;
+    const get = (p: Array<string | number>) => p.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], value);
+    for (const a of r.annotations.filter((x) => x.edit === 'int')) assert.equal(String(get(a.at!)), a.value, a.path);
+    // Absent subsections have their place and declaration too.
+    const off = r.presence.find((p) => p.path === 'hpet/offset')!;
+    assert.deepEqual(off.at, ['subsections', 'offset']);
+    assert.equal(text.slice(r.sources[off.source!].nameStart, r.sources[off.source!].nameEnd), 'offset');
+    assert.ok(r.presence.every((p) => p.at && p.source !== undefined), 'every presence entry is placed');
+
+    // The same places in the CBOR item; enums listed for editing by name; bools and hex bytes.
+    const c = preview({ analysis, description: 'hpet', format: 'cbor' });
+    assert.deepEqual(c.annotations.find((a) => a.path === 'hpet.timer[1].tn')!.at, tn.at);
+    assert.ok(c.annotations.filter((a) => a.kind === 'marker').every((a) => a.at === undefined));
+    const e = preview({ analysis, description: 'e1000', format: 'qemu', opaque: { config: true } });
+    assert.equal(e.error, undefined);
+    const kinds = new Set(e.annotations.map((a) => a.edit));
+    for (const k of ['int', 'hex']) assert.ok(kinds.has(k as never), `an ${k} edit in e1000`);
+    assert.equal(e.annotations.find((a) => a.path === 'e1000.parent_obj.config')!.edit, 'hex');
+    assert.ok(e.annotations.filter((a) => a.kind !== 'marker').every((a) => a.at), 'every annotation is placed');
+    // fdc: each drive of the array sends fdrive/media_rate; one path, one place per drive. FDPhase by name.
+    const f = preview({ analysis, description: 'fdc', format: 'qemu', opaque: { media_changed: true } });
+    assert.equal(f.error, undefined);
+    const rates = f.annotations.filter((a) => a.path === 'fdrive/media_rate');
+    assert.ok(rates.length >= 2);
+    assert.deepEqual(rates.map((a) => a.at), rates.map((_, i) => ['fields', 'drives', i, 'subsections', 'media_rate']));
+    assert.deepEqual(f.annotations.filter((a) => a.path === 'fdrive/media_rate.media_rate').map((a) => a.at![2]), rates.map((_, i) => i));
+    assert.deepEqual(f.presence.filter((p) => p.path === 'fdrive/media_changed').map((p) => [p.at, p.reason]), rates.map((_, i) => [['fields', 'drives', i, 'subsections', 'media_changed'], 'opaque']));
+    const phase = preview({ analysis, description: 'fdc', format: 'qemu', value: { fields: {}, subsections: { phase: { fields: { phase: 'result' } } } } });
+    assert.equal(phase.error, undefined);
+    const ph = phase.annotations.find((a) => a.path === 'fdc/phase.phase')!;
+    assert.deepEqual([ph.edit, ph.type, ph.at], ['enum', 'FDPhase', ['subsections', 'phase', 'fields', 'phase']]);
+    assert.ok(phase.enums.FDPhase.members.some((m) => m.name === 'result' && m.value === ph.value));
+  });
 });

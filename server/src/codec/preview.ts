@@ -1,5 +1,5 @@
 import { Analysis } from '../semantic/analyzer';
-import { BodyModel, FieldModel } from '../semantic/model';
+import { BodyModel, FieldModel, SubsectionModel } from '../semantic/model';
 import { WireType } from '../semantic/types';
 import { closestMatches } from '../util/names';
 import { DecodeError, EncodeError, hexBytes } from './bytes';
@@ -43,6 +43,40 @@ export interface PreviewAnnotation {
   value?: string;
   /** CBOR only: the byte range of the map key before the value. */
   key?: { start: number; end: number };
+  /**
+   * Where the value sits in `value` (its JSON form): `["fields", "timer", 1, "fields",
+   * "config"]`, `["subsections", "offset"]`. Unique where paths are not (a subsection of
+   * a description embedded in an array has one path for every element), the same in
+   * both formats; none for CBOR header entries.
+   */
+  at?: Array<string | number>;
+  /** Index into `sources`: the declaration of the field (of an element: its array field) or subsection. */
+  source?: number;
+  /** How the value can be edited in `value`: an integer of `type` (`timer`: 64 bits), a bool, a double, an enum member (`enums[type]`), hex bytes of the same length. */
+  edit?: EditKind;
+}
+
+export type EditKind = 'int' | 'bool' | 'f64' | 'enum' | 'hex';
+
+/** A declaration the preview's annotations and presence entries point at. */
+export interface PreviewSource {
+  kind: 'description' | 'field' | 'subsection';
+  /** The field (`unused[0]` for padding), subsection or description name. */
+  name: string;
+  uri: string;
+  /** The whole declaration, as offsets in its file. */
+  start: number;
+  end: number;
+  /** Its name: what revealing it selects. */
+  nameStart: number;
+  nameEnd: number;
+}
+
+/** Presence, with where the field or subsection is (or would be) in `value` and its declaration. */
+export interface PreviewPresence extends Presence {
+  /** As PreviewAnnotation.at; `[]` for the section itself. */
+  at?: Array<string | number>;
+  source?: number;
 }
 
 export interface PreviewResult {
@@ -65,7 +99,13 @@ export interface PreviewResult {
   annotationsTotal: number;
   /** The value used, as JSON data (integers beyond ±2^53 as decimal strings). */
   value: JsonData | null;
-  presence: Presence[];
+  presence: PreviewPresence[];
+  /** Declarations the annotations and presence entries name by index (`source`). */
+  sources: PreviewSource[];
+  /** Index into `sources` of the description previewed. */
+  declaration: number;
+  /** The members of the enums of the fields (for values shown and edited by name), by enum name. */
+  enums: Record<string, { base: string; members: Array<{ name: string; value: string }> }>;
   /** Paths the given value lacked, filled with defaults. */
   defaulted: string[];
   /** Why no bytes could be made: a bad value (with its path), an unknown machine type or version. */
@@ -105,15 +145,21 @@ export function preview(req: PreviewRequest): PreviewResult {
     annotationsTotal: 0,
     value: null,
     presence: [],
+    sources: [],
+    declaration: 0,
+    enums: {},
     defaulted: [],
   };
+  const places = new Places(out);
+  out.declaration = places.source(body.owner);
   try {
     const mo = machineOptions(req.analysis, req.machine);
     out.machine = mo.machine ?? null;
     const opts = { ...mo, opaque: req.opaque };
     const built = req.value === undefined ? defaultValue(body, version, opts) : valueFromJson(typeof req.value === 'string' ? parseJson(req.value) : req.value, body, version, opts);
     out.value = valueToJsonData(built.value);
-    out.presence = built.presence;
+    places.body(body, built.value, body.wireName, []);
+    out.presence = places.presence(built.presence);
     out.defaulted = built.defaulted;
     const qemu = encode(body, built.value, version, built.codec);
     const decoded = decode(body, qemu, version, built.codec);
@@ -122,7 +168,7 @@ export function preview(req: PreviewRequest): PreviewResult {
     out.sizes = { qemu: qemu.length, cbor: cbor.length };
     const bytes = req.format === 'qemu' ? qemu : cbor;
     out.bytes = hexBytes(bytes);
-    const all = req.format === 'qemu' ? sorted(decoded.annotations) : cborAnnotations(cbor, body, built.value, version);
+    const all = places.annotations(req.format === 'qemu' ? sorted(decoded.annotations) : cborAnnotations(cbor, body, built.value, version));
     out.annotationsTotal = all.length;
     out.annotations = req.page ? all.slice(Math.max(0, req.page.offset), Math.max(0, req.page.offset) + Math.max(0, req.page.limit)) : all;
   } catch (e) {
@@ -132,6 +178,133 @@ export function preview(req: PreviewRequest): PreviewResult {
     else throw e;
   }
   return out;
+}
+
+// ---- where each annotation and presence entry sits in the value, and its declaration ----
+
+interface Place {
+  at: Array<string | number>;
+  source: number;
+  edit?: EditKind;
+}
+
+/**
+ * Walks a built value with its descriptions in the order the codec and the value builder
+ * go (fields, their elements and embedded bodies, then subsections), and gives each
+ * annotation and presence entry, matched by path in that order, its place in the JSON
+ * value, its declaration and how it can be edited.
+ */
+class Places {
+  private readonly sourceIndex = new Map<object, number>();
+  private readonly byPath = new Map<string, Place[]>();
+  private readonly presenceByPath = new Map<string, Place[]>();
+
+  constructor(private readonly out: PreviewResult) {}
+
+  source(m: FieldModel | SubsectionModel | BodyModel['owner']): number {
+    let i = this.sourceIndex.get(m);
+    if (i !== undefined) return i;
+    const kind = m.kind === 'vmstate' ? 'description' : m.kind;
+    const name = m.kind === 'field' ? (m.name ?? `unused[${m.body.fields.filter((f) => f.name === undefined).indexOf(m)}]`) : m.name;
+    i = this.out.sources.push({ kind, name, uri: m.uri, start: m.decl.start, end: m.decl.end, nameStart: m.nameRange.start, nameEnd: m.nameRange.end }) - 1;
+    this.sourceIndex.set(m, i);
+    return i;
+  }
+
+  private add(map: Map<string, Place[]>, path: string, p: Place): void {
+    const l = map.get(path);
+    if (l) l.push(p);
+    else map.set(path, [p]);
+  }
+
+  body(body: BodyModel, value: BodyValue, path: string, at: Array<string | number>, depth = 0): void {
+    if (depth > 64) return;
+    let unused = 0;
+    for (const f of body.fields) {
+      const name = f.name ?? `unused[${unused++}]`;
+      const fpath = `${path}.${name}`;
+      const fat = [...at, 'fields', name];
+      const source = this.source(f);
+      this.add(this.presenceByPath, fpath, { at: fat, source });
+      const v = ownValue(value.fields, name);
+      if (v === undefined) continue;
+      this.add(this.byPath, fpath, { at: fat, source, edit: this.editOf(f.type.element, v) });
+      this.field(f, f.type.element, v, fpath, fat, source, depth);
+    }
+    for (const s of body.subsections) {
+      const sat = [...at, 'subsections', s.name];
+      const source = this.source(s);
+      this.add(this.presenceByPath, s.body.wireName, { at: sat, source });
+      const sv = ownValue(value.subsections, s.name);
+      if (!sv) continue;
+      this.add(this.byPath, s.body.wireName, { at: sat, source });
+      this.body(s.body, sv, s.body.wireName, sat, depth + 1);
+    }
+  }
+
+  private field(f: FieldModel, el: WireType, v: FieldValue, path: string, at: Array<string | number>, source: number, depth: number): void {
+    if (v instanceof Uint8Array || v === null) return;
+    if (isBody(v)) {
+      if (el.kind === 'struct' || el.kind === 'tmp') this.body(el.description.body, v, path, at, depth + 1);
+      return;
+    }
+    if (!Array.isArray(v)) return;
+    const inner = el.kind === 'list' ? el.element : el;
+    v.forEach((x, i) => {
+      const epath = `${path}[${i}]`;
+      const eat = [...at, i];
+      this.add(this.byPath, epath, { at: eat, source, edit: x === null ? undefined : this.editOf(inner, x) });
+      if (!isBody(x)) return;
+      if (inner.kind === 'struct' || inner.kind === 'tmp') this.body(inner.description.body, x, epath, eat, depth + 1);
+      else if (el.kind === 'tree') {
+        // Nodes {fields: {key, value}}: a description key, and the value's description.
+        const key = ownValue(x.fields, 'key');
+        const val = ownValue(x.fields, 'value');
+        if (el.key.kind === 'struct' && isBody(key)) this.body(el.key.description.body, key, `${epath}.key`, [...eat, 'fields', 'key'], depth + 1);
+        if (el.value.kind === 'struct' && isBody(val)) this.body(el.value.description.body, val, `${epath}.value`, [...eat, 'fields', 'value'], depth + 1);
+      }
+    });
+  }
+
+  private editOf(el: WireType, v: FieldValue): EditKind | undefined {
+    if (v instanceof Uint8Array) return 'hex';
+    if (Array.isArray(v) || v === null || isBody(v)) return undefined;
+    if (el.kind === 'enum') {
+      this.out.enums[el.enum.name] ??= { base: el.enum.base, members: el.enum.members.map((m) => ({ name: m.name, value: String(m.value) })) };
+      return 'enum';
+    }
+    if (el.kind !== 'scalar') return undefined;
+    return el.name === 'bool' ? 'bool' : el.name === 'f64' ? 'f64' : 'int';
+  }
+
+  /** The annotations with their places (matched by path, in order; CBOR header entries have none). */
+  annotations(as: PreviewAnnotation[]): PreviewAnnotation[] {
+    const taken = new Map<string, number>();
+    // In place: the annotations are this preview's own copies.
+    for (const a of as) {
+      if (a.kind === 'marker') continue;
+      const n = taken.get(a.path) ?? 0;
+      const p = this.byPath.get(a.path)?.[n];
+      if (!p) continue;
+      taken.set(a.path, n + 1);
+      a.at = p.at;
+      a.source = p.source;
+      if (p.edit) a.edit = p.edit;
+    }
+    return as;
+  }
+
+  presence(ps: Presence[]): PreviewPresence[] {
+    const taken = new Map<string, number>();
+    return ps.map((x) => {
+      if (x.kind === 'section') return { ...x, at: [], source: this.out.declaration };
+      const n = taken.get(x.path) ?? 0;
+      const p = this.presenceByPath.get(x.path)?.[n];
+      if (!p) return { ...x };
+      taken.set(x.path, n + 1);
+      return { ...x, at: p.at, source: p.source };
+    });
+  }
 }
 
 /** Enclosing ranges before what they contain: start ↑, end ↓, shorter paths first. */

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PreviewResult } from '../../server/src/codec/preview';
+import type { PreviewResponse } from '../../server/src/lsp/preview';
 import type { DecodeStreamResult as StreamResult } from '../../server/src/lsp/preview';
 import { LineIndex } from '../../server/src/util/lines';
 import { parseMarkers } from '../util/markers';
@@ -79,6 +80,28 @@ describe('lsp: vmsd/preview and vmsd/decodeStream', function () {
     assert.equal(cbor.sizes.qemu, 151);
     const key = cbor.annotations.find((a) => a.path === 'hpet.num_timers')!;
     assert.equal(Buffer.from(cbor.bytes.slice(2 * key.key!.start, 2 * key.key!.end), 'hex').subarray(1).toString(), 'num_timers');
+  });
+
+  it('declarations as LSP ranges: the field under an annotation, the description, absent subsections', async () => {
+    const position = await cursorAt('hpet.vmsd', 'num_timers: u8 since 2');
+    const r = await request<PreviewResponse>('vmsd/preview', { uri: uri('hpet.vmsd'), position, format: 'qemu' });
+    const n = r.annotations.find((a) => a.path === 'hpet.num_timers')!;
+    const src = r.sources[n.source!];
+    assert.deepEqual([src.kind, src.name, src.uri], ['field', 'num_timers', uri('hpet.vmsd')]);
+    assert.deepEqual(src.nameRange, { start: position, end: { line: position.line, character: position.character + 'num_timers'.length } });
+    assert.equal(src.range.start.line, position.line);
+    const d = r.sources[r.declaration];
+    assert.equal(d.kind, 'description');
+    assert.ok(d.range.start.line < position.line && position.line < d.range.end.line, 'the description encloses its fields');
+    assert.equal(text('hpet.vmsd').split('\n')[d.nameRange.start.line].slice(d.nameRange.start.character, d.nameRange.end.character), 'hpet');
+    const off = r.presence.find((p) => p.path === 'hpet/offset')!;
+    assert.deepEqual([off.at, r.sources[off.source!].kind, r.sources[off.source!].name], [['subsections', 'offset'], 'subsection', 'offset']);
+    assert.deepEqual(n.at, ['fields', 'num_timers']);
+    // Pages of one preview (made once, then sliced) join up to the whole.
+    const page = (offset: number, limit: number) => request<PreviewResponse>('vmsd/preview', { uri: uri('hpet.vmsd'), description: 'hpet', format: 'cbor', page: { offset, limit } });
+    const [a, b, whole] = await Promise.all([page(0, 10), page(10, 10), page(0, 20)]);
+    assert.deepEqual([...a.annotations, ...b.annotations], whole.annotations);
+    assert.equal(a.annotationsTotal, whole.annotationsTotal);
   });
 
   it('bad requests are InvalidParams errors; a bad value is the result\'s error', async () => {

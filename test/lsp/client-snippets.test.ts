@@ -20,7 +20,7 @@ describe('lsp: initializationOptions.clientSnippets', function () {
       const client = await startClient(pathToFileURL(dir).href, {}, {}, { clientSnippets });
       try {
         await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'vmsd', version: 1, text: '\n' } });
-        const items = (await client.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 0, character: 0 } })) as Array<{ label: string; kind: number }>;
+        const { items } = (await client.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 0, character: 0 } })) as { items: Array<{ label: string; kind: number }> };
         const snippets = items.filter((i) => i.kind === 15).map((i) => i.label);
         if (clientSnippets) assert.deepEqual(snippets, []);
         else assert.ok(snippets.includes('vmstate') && snippets.includes('machine'), snippets.join(', '));

@@ -129,7 +129,10 @@ describe('lsp: protocol, more features', function () {
   it('completion offers types after a colon, with documentation on resolve', async () => {
     const text = 'include "hpet.vmsd"\n\nvmstate mine {\n    t: \n}\n';
     await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uri('mine.vmsd'), languageId: 'vmsd', version: 1, text } });
-    const items = (await client.connection.sendRequest('textDocument/completion', { textDocument: { uri: uri('mine.vmsd') }, position: { line: 3, character: 7 } })) as Array<{ label: string; data: unknown }>;
+    const list = (await client.connection.sendRequest('textDocument/completion', { textDocument: { uri: uri('mine.vmsd') }, position: { line: 3, character: 7 } })) as { isIncomplete: boolean; items: Array<{ label: string; data: unknown }> };
+    // Nothing typed yet: asked again when the word starts.
+    assert.equal(list.isIncomplete, true);
+    const items = list.items;
     const labels = items.map((i) => i.label);
     for (const l of ['u8', 'timer', 'hpet_timer', 'bytes']) assert.ok(labels.includes(l), l);
     const resolved = (await client.connection.sendRequest('completionItem/resolve', items.find((i) => i.label === 'hpet_timer'))) as { documentation: { value: string } };

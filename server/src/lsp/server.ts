@@ -451,14 +451,14 @@ export function startServer(connection: Connection, host: ServerHost): void {
   let lastCompletion: Array<import('../semantic/model').AnySym | undefined> = [];
 
   connection.onCompletion(
-    guard('completion', [] as LspCompletionItem[], (p: { textDocument: { uri: string }; position: Position }) => {
+    guard('completion', { isIncomplete: false, items: [] as LspCompletionItem[] }, (p: { textDocument: { uri: string }; position: Position }) => {
       const uri = p.textDocument.uri;
       const r = complete(workspace.analysisFor(uri), uri, toOffset(uri, p.position));
       // A client with snippets of its own (our VS Code extension) would list these twice.
       if (clientSnippets) r.items = r.items.filter((i) => i.kind !== 'snippet');
       const range = toRange(uri, r.replace);
       lastCompletion = r.items.map((i) => i.sym);
-      return r.items.map((item, index): LspCompletionItem => ({
+      const items = r.items.map((item, index): LspCompletionItem => ({
         label: item.label,
         kind: completionKinds[item.kind],
         detail: item.detail,
@@ -468,6 +468,10 @@ export function startServer(connection: Connection, host: ServerHost): void {
         sortText: String(index).padStart(5, '0'),
         data: { index },
       }));
+      // Nothing typed yet (after `:` or a space): the list is for the next word, which the
+      // editor would filter from here, space included; marked incomplete, it is asked
+      // again once the word starts, with the word as its range.
+      return { isIncomplete: r.replace.start === r.replace.end, items };
     }),
   );
 

@@ -1,5 +1,6 @@
 import { Analysis } from '../semantic/analyzer';
 import { BodyModel } from '../semantic/model';
+import { WireType } from '../semantic/types';
 import { DecodeError, EncodeError, latin1, latin1Bytes, Reader, Writer } from './bytes';
 import { findMachine, machineProperties } from './machine';
 import { decodeByVmdesc, encodeByVmdesc, validVmdesc, VmdescDevice, vmdescOpaqueTest, vmdescSize, vmdescText } from './vmdesc';
@@ -115,8 +116,25 @@ export interface StreamOptions extends CodecOptions {
  */
 export function sectionDescriptions(analysis: Analysis): Map<string, BodyModel> {
   const out = new Map<string, BodyModel>();
-  for (const d of analysis.descriptions) if (d.devices.length || !d.embeddedBy.length) out.set(d.body.wireName, d.body);
+  for (const d of analysis.descriptions) {
+    if (!d.devices.length && d.embeddedBy.length) continue;
+    // Two descriptions of one section (a workspace with an imported copy): the first that
+    // can decode wins, not whichever the files' order puts last — one imported from a
+    // -dump-vmstate file has leaves of no known size and decodes nothing.
+    const had = out.get(d.body.wireName);
+    if (had && (undecodable(d.body) || !undecodable(had))) continue;
+    out.set(d.body.wireName, d.body);
+  }
   return out;
+}
+
+/** Whether a body has `opaque "unknown"` leaves (what the dump importer writes): no size, no decoding. */
+function undecodable(body: BodyModel, seen = new Set<BodyModel>()): boolean {
+  if (seen.has(body)) return false;
+  seen.add(body);
+  const element = (e: WireType): boolean =>
+    e.kind === 'opaque' ? e.info === 'unknown' : e.kind === 'struct' || e.kind === 'tmp' ? undecodable(e.description.body, seen) : e.kind === 'list' ? element(e.element) : e.kind === 'tree' ? element(e.key) || element(e.value) : false;
+  return body.fields.some((f) => element(f.type.element)) || body.subsections.some((s) => undecodable(s.body, seen));
 }
 
 export function decodeStream(bytes: Uint8Array, opts: StreamOptions): Stream {

@@ -78,17 +78,6 @@ export class VmsdClient implements vscode.Disposable {
       // The extension contributes the declaration snippets (snippets/vmsd.json): the server
       // then leaves its own out of completion lists, so none shows twice.
       initializationOptions: () => ({ ...vmsdSettings(), clientSnippets: true }),
-      middleware: {
-        // The server answers a trigger character (`count:`) with items whose range starts at
-        // the cursor; as the user goes on typing (` u`), VS Code would filter them by the text
-        // since that point, space included, and drop them all. Marked incomplete, the list is
-        // asked for again as the user types, at the word.
-        provideCompletionItem: async (document, position, context, token, next) => {
-          const result = await next(document, position, context, token);
-          if (!result || context.triggerKind !== vscode.CompletionTriggerKind.TriggerCharacter) return result;
-          return new vscode.CompletionList(Array.isArray(result) ? result : result.items, true);
-        },
-      },
       outputChannel: this.log,
       // Trace lines go to the same channel; see log-channel.ts for `vmsd.trace.server`.
       traceOutputChannel: this.log,

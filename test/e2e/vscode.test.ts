@@ -17,7 +17,7 @@ import { firstImportedFile } from '../../client/src/commands/import-model';
  * restart and trace, the compatibility matrix, the imports, the encoded state preview and
  * the migration stream viewer. Screenshots go to test-output/e2e/:
  *
- * - 1-diagnostic.png: broken.vmsd with the error squiggle under `u9`.
+ * - 1-diagnostic.png: broken.vmsd, highlighted, with the error squiggle under `u9`.
  * - 2-problems.png: the Problems panel with VL100 "Unknown type `u9`; did you mean `u8`?".
  * - 3-completion.png: completion in a type position (`t: u`): u8, u16, u32, u64.
  * - 4-hover.png: the hover on hpet's `num_timers` (its wire size, 1 byte).
@@ -226,6 +226,22 @@ describe('e2e: VS Code (code-server + Chromium)', function () {
     await open('broken.vmsd');
     await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 90_000 });
     await page.screenshot({ path: path.join(shots, '1-diagnostic.png') });
+
+    // Highlighting: the grammar (and the server's semantic tokens) colour `include`, `vmstate`,
+    // the description's name and the number each their own way. Monaco renders a
+    // token as a span of class mtkN, one N per colour.
+    const colours = (await page.evaluate(`(() => {
+      const out = {};
+      for (const span of document.querySelectorAll('.monaco-editor .view-line span span')) {
+        const t = span.textContent.trim();
+        if (['include', 'vmstate', 'broken', 'version', '1'].includes(t) && !(t in out)) out[t] = getComputedStyle(span).color;
+      }
+      return out;
+    })()`)) as Record<string, string>;
+    assert.deepEqual(Object.keys(colours).sort(), ['1', 'broken', 'include', 'version', 'vmstate'], JSON.stringify(colours));
+    assert.notEqual(colours.vmstate, colours.broken, 'a keyword and a name differ');
+    assert.notEqual(colours['1'], colours.broken, 'a number and a name differ');
+    assert.notEqual(colours.include, colours.broken, 'include and a name differ');
     await page.keyboard.press('Control+Shift+M');
     const problems = page.locator('.markers-panel .monaco-list-rows');
     await problems.waitFor({ timeout: 30_000 });

@@ -562,6 +562,10 @@ describe('e2e: VS Code (code-server + Chromium)', function () {
       const name = fixture.replace(/\.json\.gz$|\.mig$/, '');
       const out = path.join(ws, 'vmstate-import', name);
 
+      // The webviews of the earlier tests (preview, stream viewer, matrix) re-render when
+      // the import writes .vmsd files into the workspace; closed, none can take the focus
+      // (and with it the quick pick) while the import asks where to write.
+      await command('View: Close All Editors');
       await command(title);
       await pickInDialog(input);
       // Where to: a folder in the workspace (the first choice), under the name offered.

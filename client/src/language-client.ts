@@ -14,12 +14,16 @@ export class VmsdClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private stopping = false;
   private stateListener: vscode.Disposable | undefined;
+  /** One watcher for every client a restart makes (the library does not dispose it). */
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.vmsd');
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: VmsdLogChannel,
     private readonly status: ServerStatus,
-  ) {}
+  ) {
+    context.subscriptions.push(this.watcher);
+  }
 
   /** The running client (or the one starting), for the preview and the stream viewer. */
   get current(): LanguageClient | undefined {
@@ -74,7 +78,7 @@ export class VmsdClient implements vscode.Disposable {
         { scheme: 'file', language: 'vmsd' },
         { scheme: 'untitled', language: 'vmsd' },
       ],
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.vmsd'), configurationSection: 'vmsd' },
+      synchronize: { fileEvents: this.watcher, configurationSection: 'vmsd' },
       // The extension contributes the declaration snippets (snippets/vmsd.json): the server
       // then leaves its own out of completion lists, so none shows twice.
       initializationOptions: () => ({ ...vmsdSettings(), clientSnippets: true }),

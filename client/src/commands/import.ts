@@ -31,6 +31,9 @@ export async function importDescriptions(ctx: CommandContext, kind: ImportKind, 
 
   const cwd = folder.uri.fsPath;
   const title = `Importing ${path.basename(input.fsPath)}`;
+  // What the folder held before: a failed run must not pass off an earlier import as its own.
+  const stamp = (f: string) => fs.statSync(path.join(output, f)).mtimeMs;
+  const before = new Map((fs.existsSync(output) ? fs.readdirSync(output) : []).map((f) => [f, stamp(f)] as const));
   let result = await runCliWithProgress(ctx, title, importArgs(kind, input.fsPath, output), cwd);
   if (!result) return;
   if (result.code === 2 && refusedExisting(result.stderr)) {
@@ -40,7 +43,7 @@ export async function importDescriptions(ctx: CommandContext, kind: ImportKind, 
     if (!result) return;
   }
   // Exit 1: files were written, but the import could not prove them (the CLI says which).
-  const written = fs.existsSync(output) ? fs.readdirSync(output) : [];
+  const written = (fs.existsSync(output) ? fs.readdirSync(output) : []).filter((f) => before.get(f) !== stamp(f));
   if (result.code !== 0 && !(result.code === 1 && written.length)) throw new CliError(failureMessage(result), result);
   const report = result.stdout.trim() || `imported into ${output}`;
   ctx.log.info(`vmsd: ${report}`);
@@ -68,7 +71,12 @@ async function askOutput(folder: vscode.WorkspaceFolder, input: string): Promise
     title: 'VMSD: the folder for the .vmsd files',
     prompt: `Relative to ${folder.uri.fsPath} (created if missing)`,
     value: suggestedOutput(input).split(path.sep).join('/'),
-    validateInput: (v) => (v.trim() ? undefined : 'Type a folder name'),
+    validateInput: (v) => {
+      if (!v.trim()) return 'Type a folder name';
+      // "A folder in the workspace": `..` or an absolute path would write elsewhere unasked.
+      const rel = path.relative(folder.uri.fsPath, path.resolve(folder.uri.fsPath, v.trim()));
+      return rel.startsWith('..') || path.isAbsolute(rel) ? 'A folder inside the workspace folder (or choose "Choose a folder…")' : undefined;
+    },
   });
   return rel === undefined ? undefined : path.resolve(folder.uri.fsPath, rel.trim());
 }

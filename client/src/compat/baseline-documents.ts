@@ -19,6 +19,12 @@ export function registerBaselineDocuments(): vscode.Disposable {
   return vscode.workspace.registerTextDocumentContentProvider(BASELINE_SCHEME, {
     provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
       const q = JSON.parse(uri.query) as { rev: string; path: string; cwd: string };
+      // Anything may open a URI of this scheme: git is asked only for a revision (never an
+      // option) inside a workspace folder.
+      const inWorkspace = (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.fsPath === q.cwd);
+      if (typeof q.rev !== 'string' || !q.rev || q.rev.startsWith('-') || typeof q.path !== 'string' || !inWorkspace) {
+        return Promise.reject(new Error(`not a baseline file of this workspace: ${uri.toString()}`));
+      }
       return new Promise((resolve, reject) => {
         execFile('git', ['show', `${q.rev}:${q.path}`], { cwd: q.cwd, maxBuffer: 64 << 20, windowsHide: true }, (err, stdout, stderr) => {
           if (err) reject(new Error(`git show ${q.rev}:${q.path}: ${String(stderr).trim() || err.message}`));

@@ -239,13 +239,13 @@ class PreviewPanel {
     const options = named !== undefined ? this.options.get(named) : undefined;
     try {
       let got = await this.request(c, to, options, cts.token);
-      if (seq !== this.seq) return;
+      if (seq !== this.seq || this.disposed) return; // closed meanwhile: the panel is gone
       const first = got.results.qemu ?? got.results.cbor;
       // Found by position: the description's own options, when the panel has some.
       const own = first && named === undefined ? this.options.get(first.description) : undefined;
       if (first && own) {
         got = await this.request(c, { description: first.description }, own, cts.token);
-        if (seq !== this.seq) return;
+        if (seq !== this.seq || this.disposed) return;
       }
       const p = got.results.qemu ?? got.results.cbor;
       if (!p) {
@@ -261,7 +261,7 @@ class PreviewPanel {
       const editor = vscode.window.activeTextEditor;
       if (editor) this.pointAt(editor.document.uri.toString(), editor.selection.active);
     } catch (e) {
-      if (seq !== this.seq) return;
+      if (seq !== this.seq || this.disposed) return;
       const err = e as { code?: number; message?: string };
       if (err.code === -32800) return; // cancelled: a newer request runs
       if (err.code === CONNECTION_INACTIVE) {

@@ -144,7 +144,7 @@ class StreamViewerProvider implements vscode.CustomReadonlyEditorProvider<Stream
   /** Forwards one page request to the server; the webview cannot name another file. */
   private async decode(p: Panel, id: number, params: DecodeParams): Promise<void> {
     try {
-      const client = await this.running();
+      const client = await this.running(p);
       const { descriptionsFrom, machine, values, sections, page, bytes } = params;
       const result = await client.sendRequest('vmsd/decodeStream', { uri: p.document.serverUri, descriptionsFrom, machine, values, sections, page, bytes });
       p.post({ kind: 'decoded', id, result: result as never });
@@ -154,9 +154,10 @@ class StreamViewerProvider implements vscode.CustomReadonlyEditorProvider<Stream
     }
   }
 
-  /** The language client once it runs (the extension may still be starting it). */
-  private async running(): Promise<LanguageClient> {
+  /** The language client once it runs (the extension may still be starting it); not for a closed panel. */
+  private async running(p: Panel): Promise<LanguageClient> {
     for (let waited = 0; ; waited += 200) {
+      if (!this.panels.has(p)) throw new Error('the viewer was closed');
       const c = this.client();
       if (c?.isRunning()) return c;
       if (waited >= 30_000) throw new Error('the VMSD language server is not running (see the VMSD output channel)');
@@ -171,6 +172,8 @@ function machineSetting(uri: vscode.Uri): string {
 
 async function openLocation(l: DescriptionLocation): Promise<void> {
   try {
+    // The location comes through the webview: only a description file on disk is opened.
+    if (vscode.Uri.parse(l.uri).scheme !== 'file') throw new Error('not a file on disk');
     const range = new vscode.Range(l.range.start.line, l.range.start.character, l.range.end.line, l.range.end.character);
     await vscode.window.showTextDocument(vscode.Uri.parse(l.uri), { viewColumn: vscode.ViewColumn.Beside, preview: true, selection: range });
   } catch (e) {

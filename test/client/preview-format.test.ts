@@ -1,10 +1,8 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Encoder } from 'cbor-x';
-import type * as CborModule from '../../client/webview/preview/cbor';
-import type * as HexModule from '../../client/webview/preview/hex';
-import type * as ValuesModule from '../../client/webview/preview/values';
+import * as cbor from '../../client/webview/preview/cbor';
+import * as hex from '../../client/webview/preview/hex';
+import * as values from '../../client/webview/preview/values';
 
 /**
  * The preview panel's formatting without a DOM: hex rows, caret keys and virtual-list
@@ -12,16 +10,6 @@ import type * as ValuesModule from '../../client/webview/preview/values';
  * values typed into the editor and shown in the table.
  */
 
-function webview<T>(name: string): T {
-  for (const dir of ['../../client/webview/preview', '../../client-webview/preview']) {
-    const file = path.join(__dirname, dir, `${name}.js`);
-    if (fs.existsSync(file)) return require(file) as T;
-  }
-  throw new Error(`client/webview/preview/${name}.ts is not built (run tsc -b)`);
-}
-const cbor = webview<typeof CborModule>('cbor');
-const hex = webview<typeof HexModule>('hex');
-const values = webview<typeof ValuesModule>('values');
 
 const encoder = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, mapsAsObjects: true });
 const encode = (x: unknown) => encoder.encode(x) as Uint8Array;

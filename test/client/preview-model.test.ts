@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { previewRequest, PreviewParams } from '../../server/src/lsp/preview';
-import type * as HexModule from '../../client/webview/preview/hex';
-import type * as ModelModule from '../../client/webview/preview/model';
+import { byteInfo, byteMap, inNode } from '../../client/webview/preview/hex';
+import { buildModel, carryOver, keyOf, nodeForPath, nodeForSources, revealNode, treeKey, visibleRows } from '../../client/webview/preview/model';
 import type { PreviewResult } from '../../client/webview/preview/protocol';
-import type * as ValuesModule from '../../client/webview/preview/values';
+import { editText, getAt, parseEdit, showValue, valueParam } from '../../client/webview/preview/values';
 import { examplesDir } from '../util/paths';
 import { workspaceOf } from '../util/workspace';
 
@@ -15,17 +15,6 @@ import { workspaceOf } from '../util/workspace';
  * formats, selection by the editor's cursor, and the value param made from edits.
  */
 
-/** A webview module as tsc built it (the webview project's outDir, beside out/test). */
-function webview<T>(name: string): T {
-  for (const dir of ['../../client/webview/preview', '../../client-webview/preview']) {
-    const file = path.join(__dirname, dir, `${name}.js`);
-    if (fs.existsSync(file)) return require(file) as T;
-  }
-  throw new Error(`client/webview/preview/${name}.ts is not built (run tsc -b)`);
-}
-const { buildModel, visibleRows, nodeForSources, nodeForPath, carryOver, treeKey, keyOf, revealNode } = webview<typeof ModelModule>('model');
-const { byteMap, byteInfo, inNode } = webview<typeof HexModule>('hex');
-const { valueParam, getAt, parseEdit, showValue, editText } = webview<typeof ValuesModule>('values');
 
 const analysis = workspaceOf(
   fs.readdirSync(examplesDir).filter((f) => f.endsWith('.vmsd')).map((f) => ({ uri: 'file:///ex/' + f, text: fs.readFileSync(path.join(examplesDir, f), 'utf8') })),

@@ -2,9 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DecodeResult, FromWebview, StreamAnnotation } from '../../client/webview/stream/protocol';
+import * as hx from '../../client/webview/stream/hex-layout';
+import * as pc from '../../client/webview/stream/page-cache';
+import * as rpc from '../../client/webview/stream/rpc';
+import * as tm from '../../client/webview/stream/tree-model';
 import type { TreeItem, TreeRow } from '../../client/webview/stream/tree-model';
 import { StreamRequests } from '../../server/src/lsp/preview';
-import { examplesDir, fixtures, repoRoot } from '../util/paths';
+import { examplesDir, fixtures } from '../util/paths';
 import { workspaceOf } from '../util/workspace';
 
 /**
@@ -12,17 +16,6 @@ import { workspaceOf } from '../util/workspace';
  * the language server's real answers for a QEMU stream, and from JSON values) and the
  * request/answer pairing with the extension.
  */
-function webview<T>(name: string): T {
-  for (const dir of ['out/client-webview', 'out/client/webview']) {
-    const file = path.join(repoRoot, dir, 'stream', `${name}.js`);
-    if (fs.existsSync(file)) return require(file) as T;
-  }
-  throw new Error(`client/webview/stream/${name}.ts is not built (npx tsc -b)`);
-}
-const pc = webview<typeof import('../../client/webview/stream/page-cache')>('page-cache');
-const tm = webview<typeof import('../../client/webview/stream/tree-model')>('tree-model');
-const rpc = webview<typeof import('../../client/webview/stream/rpc')>('rpc');
-const hx = webview<typeof import('../../client/webview/stream/hex-layout')>('hex-layout');
 
 /** A promise to settle by hand. */
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {

@@ -1,24 +1,13 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as fmt from '../../client/webview/stream/format';
+import * as hx from '../../client/webview/stream/hex-layout';
 import type { SectionSummary } from '../../client/webview/stream/protocol';
-import { repoRoot } from '../util/paths';
+import * as vl from '../../client/webview/stream/virtual-list';
 
 /**
  * The stream viewer's DOM-free modules (client/webview/stream/): the virtual list's
- * windowing, the hex view's layout and the texts. The webview project compiles to its own
- * output folder, so the modules are loaded from there.
+ * windowing, the hex view's layout and the texts.
  */
-function webview<T>(name: string): T {
-  for (const dir of ['out/client-webview', 'out/client/webview']) {
-    const file = path.join(repoRoot, dir, 'stream', `${name}.js`);
-    if (fs.existsSync(file)) return require(file) as T;
-  }
-  throw new Error(`client/webview/stream/${name}.ts is not built (npx tsc -b)`);
-}
-const vl = webview<typeof import('../../client/webview/stream/virtual-list')>('virtual-list');
-const hx = webview<typeof import('../../client/webview/stream/hex-layout')>('hex-layout');
-const fmt = webview<typeof import('../../client/webview/stream/format')>('format');
 
 const section = (over: Partial<SectionSummary>): SectionSummary => ({
   index: 3,

@@ -76,7 +76,7 @@ describe('client: compatibility findings → diagnostics', () => {
 
 describe('client: the verdict matrix panel’s model', () => {
   const machines = ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'];
-  const cells = (description: string, direction: string, verdicts: string[], reasons: (v: string, i: number) => string[] = () => []) =>
+  const cells = (description: string, direction: 'old→new' | 'new→old', verdicts: string[], reasons: (v: string, i: number) => string[] = () => []) =>
     verdicts.map((v, i) => ({ description, machine: machines[i], direction, verdict: v as 'ok', reasons: reasons(v, i) })).filter((c) => (c.verdict as string) !== '-');
 
   it('folds machine types into runs', () => {

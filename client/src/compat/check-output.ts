@@ -2,48 +2,14 @@
  * The output of `vmsd check PATH --baseline REF --format json` (server/src/cli/check.ts),
  * as the extension reads it. No `vscode` here: tests import it.
  */
-export type Severity = 'error' | 'warning' | 'info' | 'hint';
+import type { CheckJson, CheckJsonEntry } from '../../../server/src/cli/check';
 
-export interface CheckEntry {
-  /** Relative to the folder the CLI ran in; a baseline's file may be `git:REV:PATH`. */
-  file: string;
-  /** 1-based, columns in UTF-16 code units. */
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  severity: Severity;
-  code: string;
-  message: string;
-  related: Array<{ file: string; line: number; column: number; message: string }>;
-  /** Only compatibility findings have directions (empty for hygiene findings). */
-  directions?: string[];
-  machines?: string[];
-  baseline?: string;
-  subject?: string;
-}
-
-export interface MatrixCellJson {
-  description: string;
-  machine: string;
-  direction: string;
-  verdict: 'ok' | 'warning' | 'error';
-  reasons: string[];
-}
-
-export interface CompatRunJson {
-  baseline: string;
-  machines: string[];
-  matrix: MatrixCellJson[];
-}
-
-export interface CheckOutput {
-  files: string[];
-  diagnostics: CheckEntry[];
-  compatibility?: CompatRunJson[];
-  suppressed?: Array<{ code: string; subject: string; kind: string; justification?: string }>;
-  summary: { files: number; errors: number; warnings: number; infos: number; hints: number; suppressed?: number };
-}
+// The CLI's own types: the two sides cannot drift apart.
+export type Severity = CheckJsonEntry['severity'];
+export type CheckEntry = CheckJsonEntry;
+export type CheckOutput = CheckJson;
+export type CompatRunJson = NonNullable<CheckJson['compatibility']>[number];
+export type MatrixCellJson = CompatRunJson['matrix'][number];
 
 /**
  * Reads the CLI's stdout; throws an Error saying what is wrong when it is not the JSON

@@ -29,7 +29,8 @@ export interface CheckOptions {
 }
 
 /** What one output line or JSON entry says, whichever side of a comparison it is in. */
-interface Entry {
+/** One diagnostic or finding of `--format json` (the extension reads it: client/src/compat/check-output.ts). */
+export interface CheckJsonEntry {
   file: string;
   line: number;
   column: number;
@@ -43,6 +44,16 @@ interface Entry {
   machines?: string[];
   baseline?: string;
   subject?: string;
+}
+
+/** What `vmsd check --format json` prints. */
+export interface CheckJson {
+  files: string[];
+  diagnostics: CheckJsonEntry[];
+  /** With --baseline: per baseline, the machine types both sides know and the verdict matrix. */
+  compatibility?: Array<Pick<CompatResult, 'baseline' | 'machines' | 'matrix'>>;
+  suppressed?: Array<{ code: string; subject: string; kind: string; justification?: string }>;
+  summary: { files: number; errors: number; warnings: number; infos: number; hints: number; suppressed?: number };
 }
 
 export function runCheck(paths: string[], opts: CheckOptions, io: Io): number {
@@ -84,7 +95,7 @@ export function runCheck(paths: string[], opts: CheckOptions, io: Io): number {
     return { file: display(p.uri), line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
   };
 
-  const entries: Entry[] = diags.map((d) => {
+  const entries: CheckJsonEntry[] = diags.map((d) => {
     const s = pos(d.uri!, d.start);
     const e = pos(d.uri!, d.end);
     return {
@@ -134,7 +145,7 @@ export function runCheck(paths: string[], opts: CheckOptions, io: Io): number {
   }
 
   if (opts.format === 'json') {
-    const out = {
+    const out: CheckJson = {
       files: loaded.roots.map(display),
       diagnostics: entries,
       ...(compat

@@ -65,7 +65,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--summary', 'print a table of the descriptions, devices and machine types found')
     .option('-b, --baseline <ref>', 'check migration compatibility against REF: git:<rev> (read from git, no checkout), a folder or file of .vmsd, or a QEMU -dump-vmstate JSON; repeat it to check against several, one by one', (v: string, prev: string[] = []) => [...prev, v])
     .option('--matrix', 'with --baseline: print the verdict per description, machine type and direction')
-    .option('--acknowledged <file>', `with --baseline: acknowledged breaks, one "VSnnn subject: reason" per line (default: ${'.vmsd-acknowledged'} if present)`)
+    .option('--acknowledged <file>', 'with --baseline: acknowledged breaks, one "VSnnn subject: reason" per line (default: .vmsd-acknowledged if present)')
     .action((paths: string[], opts: CheckOptions) => {
       code = commands.check().runCheck(paths.length ? paths : ['.'], opts, io);
     });

@@ -42,6 +42,8 @@ export function baselineSpec(setting: string | undefined, folderUri: string, hos
 export class CompatState {
   private baseline?: LoadedBaseline;
   private cache?: { analysis: Analysis; result: CompatResult };
+  /** Line indexes of baseline files (their texts do not change while the baseline is loaded). */
+  private readonly lines = new Map<string, LineIndex>();
   /** The spec last loaded (`git:<sha>` for the default): a new one means reload. */
   spec?: string;
 
@@ -49,6 +51,7 @@ export class CompatState {
   setBaseline(spec: string | undefined, folderUri: string, host: BaselineHost | undefined): string[] {
     this.cache = undefined;
     this.baseline = undefined;
+    this.lines.clear();
     this.spec = spec;
     if (!spec || !host) return [];
     const b = host.load(spec, folderUri);
@@ -90,8 +93,7 @@ export class CompatState {
     const related = f.related.map((x) => {
       if (x.side === 'current' || b.kind === 'files') return { uri: x.uri, start: x.start, end: x.end, message: x.message };
       // git and dump baselines have no file to open at that place: the message says where.
-      const text = b.workspace.text(x.uri) ?? '';
-      const p = new LineIndex(text).position(x.start);
+      const p = this.baselineLines(x.uri).position(x.start);
       return { uri: f.place.uri, start: f.place.start, end: f.place.end, message: `${x.message}: ${b.display(x.uri)}:${p.line + 1}:${p.character + 1}` };
     });
     return {
@@ -104,6 +106,12 @@ export class CompatState {
       ...(related.length ? { related } : {}),
       data: { compat: true, directions: f.directions, machines: f.machines, subject: f.subject, baseline: f.baseline, ...(f.data ?? {}) },
     };
+  }
+
+  private baselineLines(uri: string): LineIndex {
+    let li = this.lines.get(uri);
+    if (!li) this.lines.set(uri, (li = new LineIndex(this.baseline?.workspace.text(uri) ?? '')));
+    return li;
   }
 
   /** Markdown for a hover on a description's name: its verdict per direction and machine types. */
